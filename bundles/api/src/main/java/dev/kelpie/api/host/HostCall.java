@@ -1,0 +1,34 @@
+package dev.kelpie.api.host;
+
+import dev.kelpie.api.module.ModuleDescriptor;
+
+/**
+ * One call from a guest to the host.
+ *
+ * @param binding waPC binding the guest named
+ * @param namespace namespace the guest named
+ * @param operation operation the guest named
+ * @param payload the guest's payload (a copy: the function may keep it)
+ * @param module the calling guest's module
+ * @param instanceLabel who is calling: the actor, or the label the instance was created with
+ * @param callerContext what the instance's creator attached (the actor runtime attaches the actor's
+ *     context), or null
+ */
+public record HostCall(
+        String binding,
+        String namespace,
+        String operation,
+        byte[] payload,
+        ModuleDescriptor module,
+        String instanceLabel,
+        Object callerContext) {
+
+    /** The caller context as the given type, or null when absent or of another type. */
+    public <T> T callerContext(Class<T> type) {
+        return type.isInstance(callerContext) ? type.cast(callerContext) : null;
+    }
+
+    public HostFunctionKey key() {
+        return new HostFunctionKey(binding, namespace, operation);
+    }
+}

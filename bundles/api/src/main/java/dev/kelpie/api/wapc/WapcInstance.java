@@ -1,0 +1,35 @@
+package dev.kelpie.api.wapc;
+
+import dev.kelpie.api.module.ModuleDescriptor;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * One instance of a guest module with its own memory. Calls are serialised: one at a time. After a trap
+ * or an interrupt the instance is closed (its memory may be inconsistent) and later calls fail with
+ * {@link GuestCallException.Kind#CLOSED} naming why.
+ */
+@ProviderType
+public interface WapcInstance extends AutoCloseable {
+
+    /**
+     * Calls the guest's {@code __guest_call} with an operation and payload.
+     *
+     * @return the guest's response bytes
+     * @throws GuestCallException when the guest answers with an error, traps, breaks the ABI, is
+     *     interrupted, or the instance is closed; the message names module, instance, operation and cause
+     */
+    byte[] invoke(String operation, byte[] payload);
+
+    ModuleDescriptor module();
+
+    String label();
+
+    /** Pages of memory 0 now in use. */
+    int memoryPages();
+
+    boolean isClosed();
+
+    /** Frees the instance. Idempotent. */
+    @Override
+    void close();
+}

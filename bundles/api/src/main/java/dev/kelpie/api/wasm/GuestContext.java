@@ -1,0 +1,18 @@
+package dev.kelpie.api.wasm;
+
+import dev.kelpie.api.module.ModuleDescriptor;
+import dev.kelpie.api.wapc.GuestConsole;
+
+/**
+ * What an adapter learns about the instance it binds to.
+ *
+ * @param module the module being instantiated
+ * @param instanceLabel the actor or label of the instance
+ * @param console where guest output (stdout, stderr, abort messages) goes
+ */
+public record GuestContext(ModuleDescriptor module, String instanceLabel, GuestConsole console) {
+    /** Writes one line of guest output to the console. */
+    public void log(String line) {
+        console.log(module, instanceLabel, line);
+    }
+}

@@ -1,0 +1,260 @@
+package dev.kelpie.registry;
+
+import com.dylibso.chicory.compiler.InterpreterFallback;
+import com.dylibso.chicory.compiler.MachineFactoryCompiler;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.InterpreterMachine;
+import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.wasm.ChicoryException;
+import com.dylibso.chicory.wasm.InvalidException;
+import com.dylibso.chicory.wasm.MalformedException;
+import com.dylibso.chicory.wasm.Parser;
+import com.dylibso.chicory.wasm.WasmModule;
+import dev.kelpie.api.module.ExecutionMode;
+import dev.kelpie.api.module.ModuleDescriptor;
+import dev.kelpie.api.module.ModuleExport;
+import dev.kelpie.api.module.ModuleHash;
+import dev.kelpie.api.module.ModuleImport;
+import dev.kelpie.api.module.ModuleRegistry;
+import dev.kelpie.api.module.ModuleRejectedException;
+import dev.kelpie.api.module.ModuleRejectedException.Reason;
+import dev.kelpie.api.wasm.CompiledModule;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Function;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * The module registry on Chicory. Modules are keyed by the SHA-256 of their bytes; the first install of
+ * some bytes parses, validates and compiles them, every later or concurrent install of the same bytes
+ * waits for and shares that one result.
+ */
+@Component(service = ModuleRegistry.class, configurationPid = ChicoryModuleRegistry.PID)
+@Designate(ocd = ChicoryModuleRegistry.Config.class)
+public final class ChicoryModuleRegistry implements ModuleRegistry {
+    public static final String PID = "dev.kelpie.registry";
+    private static final byte[] WASM_MAGIC = {0x00, 0x61, 0x73, 0x6d};
+
+    /** ConfigAdmin configuration of the registry. */
+    @ObjectClassDefinition(name = "Kelpie module registry", description = "Size cap and execution mode of WASM modules")
+    public @interface Config {
+        @AttributeDefinition(description = "Largest module accepted, in bytes")
+        long max_module_bytes() default RegistrySettings.DEFAULT_MAX_MODULE_BYTES;
+
+        @AttributeDefinition(description = "'compiled' (Chicory runtime compiler) or 'interpreted'")
+        String execution_mode() default "compiled";
+    }
+
+    private final RegistrySettings settings;
+    private final ConcurrentHashMap<ModuleHash, CompletableFuture<Installed>> modules = new ConcurrentHashMap<>();
+
+    @Activate
+    public ChicoryModuleRegistry(Config config) {
+        this(new RegistrySettings(config.max_module_bytes(), ExecutionMode.parse(config.execution_mode())));
+    }
+
+    public ChicoryModuleRegistry(RegistrySettings settings) {
+        this.settings = settings;
+    }
+
+    public RegistrySettings settings() {
+        return settings;
+    }
+
+    @Override
+    public long maxModuleBytes() {
+        return settings.maxModuleBytes();
+    }
+
+    @Override
+    public CompiledModule install(Path file) {
+        if (file == null) {
+            throw new IllegalArgumentException("no module file given");
+        }
+        String name = file.getFileName() == null ? file.toString() : file.getFileName().toString();
+        byte[] bytes;
+        try {
+            long size = Files.size(file);
+            if (size > settings.maxModuleBytes()) {
+                throw tooLarge(name, size);
+            }
+            try (InputStream in = Files.newInputStream(file)) {
+                bytes = readCapped(name, in);
+            }
+        } catch (IOException e) {
+            throw new ModuleRejectedException(name, Reason.UNREADABLE, "cannot read " + file + ": " + e, e);
+        }
+        return install(name, bytes);
+    }
+
+    /** Reads a stream, failing as soon as it passes the size cap rather than buffering it all. */
+    public byte[] readCapped(String name, InputStream in) throws IOException {
+        byte[] bytes = in.readNBytes((int) settings.maxModuleBytes() + 1);
+        if (bytes.length > settings.maxModuleBytes()) {
+            throw tooLarge(name, -1);
+        }
+        return bytes;
+    }
+
+    @Override
+    public CompiledModule install(String name, byte[] bytes) {
+        String label = name == null || name.isBlank() ? "unnamed" : name;
+        if (bytes == null || bytes.length == 0) {
+            throw new ModuleRejectedException(label, Reason.EMPTY, "no bytes");
+        }
+        if (bytes.length > settings.maxModuleBytes()) {
+            throw tooLarge(label, bytes.length);
+        }
+        if (bytes.length < 8 || !startsWithMagic(bytes)) {
+            throw new ModuleRejectedException(label, Reason.MALFORMED,
+                    "not a WebAssembly binary (it does not start with the \\0asm magic and a version)");
+        }
+        ModuleHash hash = sha256(bytes);
+        CompletableFuture<Installed> mine = new CompletableFuture<>();
+        CompletableFuture<Installed> existing = modules.putIfAbsent(hash, mine);
+        if (existing != null) {
+            return await(label, existing);
+        }
+        try {
+            Installed installed = load(label, hash, bytes);
+            mine.complete(installed);
+            return installed;
+        } catch (RuntimeException | Error e) {
+            modules.remove(hash, mine);
+            mine.completeExceptionally(e);
+            throw e;
+        }
+    }
+
+    @Override
+    public Optional<CompiledModule> find(ModuleHash hash) {
+        CompletableFuture<Installed> f = modules.get(hash);
+        if (f == null || !f.isDone() || f.isCompletedExceptionally()) {
+            return Optional.empty();
+        }
+        return Optional.of(f.join());
+    }
+
+    @Override
+    public List<ModuleDescriptor> list() {
+        List<ModuleDescriptor> out = new ArrayList<>();
+        for (CompletableFuture<Installed> f : modules.values()) {
+            if (f.isDone() && !f.isCompletedExceptionally()) {
+                out.add(f.join().descriptor());
+            }
+        }
+        out.sort(Comparator.comparing(ModuleDescriptor::name).thenComparing(ModuleDescriptor::hash));
+        return out;
+    }
+
+    @Override
+    public boolean remove(ModuleHash hash) {
+        CompletableFuture<Installed> f = modules.get(hash);
+        if (f == null || !f.isDone()) {
+            return false;
+        }
+        return modules.remove(hash, f) && !f.isCompletedExceptionally();
+    }
+
+    private Installed load(String name, ModuleHash hash, byte[] bytes) {
+        long start = System.nanoTime();
+        WasmModule module = parse(name, bytes);
+        Function<Instance, Machine> machineFactory = compile(name, module);
+        ModuleInspector inspector = new ModuleInspector(module);
+        List<ModuleImport> imports = inspector.imports();
+        List<ModuleExport> exports = inspector.exports();
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        ModuleDescriptor descriptor = new ModuleDescriptor(hash, name, bytes.length, imports, exports,
+                inspector.memory(exports), inspector.guestLanguage(imports, exports), inspector.producers(),
+                settings.executionMode(), millis, Instant.now());
+        return new Installed(descriptor, module, machineFactory);
+    }
+
+    private static WasmModule parse(String name, byte[] bytes) {
+        try {
+            return Parser.builder().withValidation(true).build().parse(() -> new ByteArrayInputStream(bytes));
+        } catch (MalformedException e) {
+            throw new ModuleRejectedException(name, Reason.MALFORMED, "truncated or malformed: " + e.getMessage(), e);
+        } catch (InvalidException e) {
+            throw new ModuleRejectedException(name, Reason.INVALID, "fails validation: " + e.getMessage(), e);
+        } catch (ChicoryException | IndexOutOfBoundsException | IllegalArgumentException | IllegalStateException e) {
+            throw new ModuleRejectedException(name, Reason.MALFORMED, "cannot be parsed: " + e, e);
+        }
+    }
+
+    private Function<Instance, Machine> compile(String name, WasmModule module) {
+        if (settings.executionMode() == ExecutionMode.INTERPRETED) {
+            return InterpreterMachine::new;
+        }
+        try {
+            return MachineFactoryCompiler.builder(module)
+                    .withInterpreterFallback(InterpreterFallback.SILENT)
+                    .compile();
+        } catch (InvalidException e) {
+            throw new ModuleRejectedException(name, Reason.INVALID, "fails validation: " + e.getMessage(), e);
+        } catch (RuntimeException | LinkageError e) {
+            throw new ModuleRejectedException(name, Reason.COMPILE_FAILED, "Chicory cannot compile it: " + e, e);
+        }
+    }
+
+    private CompiledModule await(String name, CompletableFuture<Installed> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ModuleRejectedException(name, Reason.UNREADABLE, "interrupted while another install compiled it", e);
+        } catch (ExecutionException | CancellationException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (cause instanceof ModuleRejectedException) {
+                ModuleRejectedException r = (ModuleRejectedException) cause;
+                throw new ModuleRejectedException(name, r.reason(), r.getMessage(), r);
+            }
+            throw new ModuleRejectedException(name, Reason.COMPILE_FAILED, "install failed: " + cause, cause);
+        }
+    }
+
+    private ModuleRejectedException tooLarge(String name, long size) {
+        String actual = size >= 0 ? size + " bytes" : "more than " + settings.maxModuleBytes() + " bytes";
+        return new ModuleRejectedException(name, Reason.TOO_LARGE,
+                "module is " + actual + ", over the size cap of " + settings.maxModuleBytes() + " bytes (max_module_bytes)");
+    }
+
+    private static boolean startsWithMagic(byte[] bytes) {
+        for (int i = 0; i < WASM_MAGIC.length; i++) {
+            if (bytes[i] != WASM_MAGIC[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static ModuleHash sha256(byte[] bytes) {
+        try {
+            return ModuleHash.of(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JVM has no SHA-256", e);
+        }
+    }
+
+    /** An installed module: descriptor, parsed module and its machine factory. */
+    private record Installed(ModuleDescriptor descriptor, WasmModule wasmModule, Function<Instance, Machine> machineFactory)
+            implements CompiledModule {}
+}

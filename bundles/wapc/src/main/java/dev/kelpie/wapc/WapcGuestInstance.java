@@ -1,0 +1,337 @@
+package dev.kelpie.wapc;
+
+import com.dylibso.chicory.runtime.ChicoryInterruptedException;
+import com.dylibso.chicory.runtime.ExportFunction;
+import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Memory;
+import com.dylibso.chicory.wasi.WasiExitException;
+import com.dylibso.chicory.wasm.ChicoryException;
+import com.dylibso.chicory.wasm.types.FunctionType;
+import com.dylibso.chicory.wasm.types.ValType;
+import dev.kelpie.api.host.HostCall;
+import dev.kelpie.api.module.ModuleDescriptor;
+import dev.kelpie.api.wapc.GuestCallException;
+import dev.kelpie.api.wapc.GuestCallException.Kind;
+import dev.kelpie.api.wapc.GuestConsole;
+import dev.kelpie.api.wapc.InstanceOptions;
+import dev.kelpie.api.wapc.WapcInstance;
+import dev.kelpie.api.wasm.GuestBinding;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One waPC instance: the guest's Chicory instance, the per-call protocol state, and the nine {@code wapc}
+ * imports bound to that state. Calls are serialised by a lock; a call from the thread already inside a
+ * call (a host function calling back into its own guest) is refused rather than deadlocking.
+ */
+final class WapcGuestInstance implements WapcInstance {
+    private static final byte[] EMPTY = new byte[0];
+    private static final FunctionType VOID_2 = FunctionType.of(List.of(ValType.I32, ValType.I32), List.of());
+    private static final FunctionType VOID_1 = FunctionType.of(List.of(ValType.I32), List.of());
+    private static final FunctionType I32_0 = FunctionType.of(List.of(), List.of(ValType.I32));
+    private static final FunctionType HOST_CALL = FunctionType.of(
+            List.of(ValType.I32, ValType.I32, ValType.I32, ValType.I32, ValType.I32, ValType.I32, ValType.I32, ValType.I32),
+            List.of(ValType.I32));
+
+    private final ModuleDescriptor module;
+    private final String label;
+    private final Object callerContext;
+    private final HostFunctionTable hostFunctions;
+    private final GuestConsole console;
+    private final ReentrantLock lock = new ReentrantLock();
+
+    private Instance instance;
+    private ExportFunction guestCall;
+    private GuestBinding binding;
+    private volatile String closedReason;
+
+    // per-call protocol state, touched only by the thread holding the lock
+    private boolean inCall;
+    private String currentOperation = "";
+    private byte[] requestOperation = EMPTY;
+    private byte[] requestPayload = EMPTY;
+    private byte[] response;
+    private String guestError;
+    private byte[] hostResponse;
+    private String hostError;
+
+    // a one-entry cache of the last operation name's bytes: actors call the same operations again and again
+    private String lastOperation = "";
+    private byte[] lastOperationBytes = EMPTY;
+
+    WapcGuestInstance(ModuleDescriptor module, InstanceOptions options, HostFunctionTable hostFunctions,
+            GuestConsole console) {
+        this.module = module;
+        this.label = options.label();
+        this.callerContext = options.callerContext();
+        this.hostFunctions = hostFunctions;
+        this.console = console;
+    }
+
+    /** Called once by the host after Chicory built the instance: runs the init convention. */
+    void start(Instance chicoryInstance, GuestBinding guestBinding) {
+        this.instance = chicoryInstance;
+        this.binding = guestBinding;
+        this.guestCall = chicoryInstance.export("__guest_call");
+        lock.lock();
+        inCall = true;
+        try {
+            for (String init : List.of("_start", "_initialize", "wapc_init")) {
+                if (module.exportsFunction(init)) {
+                    currentOperation = init;
+                    try {
+                        chicoryInstance.export(init).apply();
+                    } catch (WasiExitException e) {
+                        if (e.exitCode() != 0) {
+                            throw new IllegalStateException("the guest exited with code " + e.exitCode() + " in " + init, e);
+                        }
+                    }
+                }
+            }
+        } finally {
+            inCall = false;
+            currentOperation = "";
+            clearCallState();
+            lock.unlock();
+        }
+    }
+
+    /** The nine {@code wapc} imports, bound to this instance's protocol state. */
+    List<HostFunction> wapcImports() {
+        return List.of(
+                new HostFunction("wapc", "__guest_request", VOID_2, (inst, args) -> {
+                    Memory memory = inst.memory();
+                    int opPtr = checkedRange(memory, "__guest_request", args[0], requestOperation.length);
+                    int ptr = checkedRange(memory, "__guest_request", args[1], requestPayload.length);
+                    memory.write(opPtr, requestOperation);
+                    memory.write(ptr, requestPayload);
+                    return null;
+                }),
+                new HostFunction("wapc", "__guest_response", VOID_2, (inst, args) -> {
+                    response = read(inst.memory(), "__guest_response", args[0], args[1]);
+                    return null;
+                }),
+                new HostFunction("wapc", "__guest_error", VOID_2, (inst, args) -> {
+                    guestError = new String(read(inst.memory(), "__guest_error", args[0], args[1]), StandardCharsets.UTF_8);
+                    return null;
+                }),
+                new HostFunction("wapc", "__host_call", HOST_CALL, (inst, args) -> new long[] {hostCall(inst.memory(), args)}),
+                new HostFunction("wapc", "__host_response_len", I32_0,
+                        (inst, args) -> new long[] {hostResponse == null ? 0 : hostResponse.length}),
+                new HostFunction("wapc", "__host_response", VOID_1, (inst, args) -> {
+                    if (hostResponse != null) {
+                        write(inst.memory(), "__host_response", args[0], hostResponse);
+                    }
+                    return null;
+                }),
+                new HostFunction("wapc", "__host_error_len", I32_0,
+                        (inst, args) -> new long[] {hostError == null ? 0 : utf8(hostError).length}),
+                new HostFunction("wapc", "__host_error", VOID_1, (inst, args) -> {
+                    if (hostError != null) {
+                        write(inst.memory(), "__host_error", args[0], utf8(hostError));
+                    }
+                    return null;
+                }),
+                new HostFunction("wapc", "__console_log", VOID_2, (inst, args) -> {
+                    String line = new String(read(inst.memory(), "__console_log", args[0], args[1]), StandardCharsets.UTF_8);
+                    console.log(module, label, line);
+                    return null;
+                }));
+    }
+
+    private int hostCall(Memory memory, long[] args) {
+        hostResponse = null;
+        hostError = null;
+        String bindingName = text(memory, "__host_call binding", args[0], args[1]);
+        String namespace = text(memory, "__host_call namespace", args[2], args[3]);
+        String operation = text(memory, "__host_call operation", args[4], args[5]);
+        byte[] payload = read(memory, "__host_call payload", args[6], args[7]);
+        if (!inCall) {
+            hostError = "host calls are allowed only during a call from the host";
+            return 0;
+        }
+        dev.kelpie.api.host.HostFunction function = hostFunctions.find(bindingName, namespace, operation);
+        if (function == null) {
+            hostError = "no host function for binding '" + bindingName + "', namespace '" + namespace
+                    + "', operation '" + operation + "'";
+            return 0;
+        }
+        try {
+            byte[] result = function.call(new HostCall(bindingName, namespace, operation, payload, module, label, callerContext));
+            hostResponse = result == null ? EMPTY : result;
+            return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            hostError = "host function " + bindingName + "/" + namespace + "/" + operation + " was interrupted";
+            return 0;
+        } catch (Exception | LinkageError | AssertionError e) {
+            String message = e.getMessage();
+            hostError = message == null || message.isBlank() ? e.getClass().getName() : message;
+            return 0;
+        }
+    }
+
+    @Override
+    public byte[] invoke(String operation, byte[] payload) {
+        String op = operation == null ? "" : operation;
+        if (op.isEmpty()) {
+            throw failure(Kind.REFUSED, op, "the operation name is empty", null);
+        }
+        if (lock.isHeldByCurrentThread()) {
+            throw failure(Kind.REFUSED, op, "re-entrant call: this thread is already inside operation '"
+                    + currentOperation + "' of the same instance", null);
+        }
+        lock.lock();
+        try {
+            if (closedReason != null) {
+                throw failure(Kind.CLOSED, op, closedReason, null);
+            }
+            if (!op.equals(lastOperation)) {
+                lastOperationBytes = utf8(op);
+                lastOperation = op;
+            }
+            requestOperation = lastOperationBytes;
+            requestPayload = payload == null ? EMPTY : payload;
+            currentOperation = op;
+            inCall = true;
+            long[] result;
+            try {
+                result = guestCall.apply(requestOperation.length, requestPayload.length);
+            } catch (GuestAbiViolation e) {
+                throw closeAfter(Kind.ABI_VIOLATION, op, e.getMessage(), e);
+            } catch (ChicoryInterruptedException e) {
+                throw closeAfter(Kind.INTERRUPTED, op, "the call's thread was interrupted", e);
+            } catch (WasiExitException e) {
+                throw closeAfter(Kind.TRAP, op, "the guest exited with code " + e.exitCode(), e);
+            } catch (StackOverflowError e) {
+                throw closeAfter(Kind.TRAP, op, "call stack exhausted (unbounded recursion?)", e);
+            } catch (ChicoryException | ArithmeticException | IndexOutOfBoundsException | NegativeArraySizeException e) {
+                throw closeAfter(Kind.TRAP, op, trapMessage(e), e);
+            }
+            int rc = (int) result[0];
+            if (guestError != null) {
+                throw failure(Kind.GUEST_ERROR, op, guestError, null);
+            }
+            if (rc != 1) {
+                throw failure(Kind.GUEST_ERROR, op, "__guest_call returned " + rc + " without an error message", null);
+            }
+            return response == null ? EMPTY : response;
+        } finally {
+            inCall = false;
+            currentOperation = "";
+            clearCallState();
+            if (closedReason != null) {
+                release();
+            }
+            lock.unlock();
+        }
+    }
+
+    private static String trapMessage(RuntimeException e) {
+        String message = e.getMessage();
+        if (message == null || message.isBlank()) {
+            return e.getClass().getSimpleName();
+        }
+        return message;
+    }
+
+    private GuestCallException closeAfter(Kind kind, String op, String detail, Throwable cause) {
+        closedReason = "closed after " + (kind == Kind.TRAP ? "a trap" : kind == Kind.INTERRUPTED ? "an interrupt"
+                : "a waPC ABI violation") + " in operation '" + op + "': " + detail;
+        return failure(kind, op, detail, cause);
+    }
+
+    private GuestCallException failure(Kind kind, String op, String detail, Throwable cause) {
+        return new GuestCallException(kind, module.label(), label, op, detail, cause);
+    }
+
+    private void clearCallState() {
+        requestOperation = EMPTY;
+        requestPayload = EMPTY;
+        response = null;
+        guestError = null;
+        hostResponse = null;
+        hostError = null;
+    }
+
+    private int checkedRange(Memory memory, String where, long ptrArg, long length) {
+        long ptr = ptrArg & 0xFFFF_FFFFL;
+        long size = (long) memory.pages() * Memory.PAGE_SIZE;
+        if (ptr + length > size) {
+            throw new GuestAbiViolation(where + ": range [" + ptr + ", " + (ptr + length) + ") is outside the guest's "
+                    + size + " bytes of memory");
+        }
+        return (int) ptr;
+    }
+
+    private byte[] read(Memory memory, String where, long ptrArg, long lenArg) {
+        long len = lenArg & 0xFFFF_FFFFL;
+        int ptr = checkedRange(memory, where, ptrArg, len);
+        return len == 0 ? EMPTY : memory.readBytes(ptr, (int) len);
+    }
+
+    private String text(Memory memory, String where, long ptr, long len) {
+        return new String(read(memory, where, ptr, len), StandardCharsets.UTF_8);
+    }
+
+    private void write(Memory memory, String where, long ptrArg, byte[] bytes) {
+        int ptr = checkedRange(memory, where, ptrArg, bytes.length);
+        memory.write(ptr, bytes);
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public ModuleDescriptor module() {
+        return module;
+    }
+
+    @Override
+    public String label() {
+        return label;
+    }
+
+    @Override
+    public int memoryPages() {
+        Instance i = instance;
+        return i == null ? 0 : i.memory().pages();
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closedReason != null;
+    }
+
+    @Override
+    public void close() {
+        if (closedReason == null) {
+            closedReason = "the instance was closed";
+        }
+        // A call in flight on another thread finishes and releases; otherwise release now.
+        if (lock.tryLock()) {
+            try {
+                release();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private void release() {
+        GuestBinding b = binding;
+        binding = null;
+        instance = null;
+        guestCall = null;
+        if (b != null) {
+            try {
+                b.close();
+            } catch (Exception e) {
+                console.log(module, label, "guest adapter failed to close: " + e);
+            }
+        }
+    }
+}

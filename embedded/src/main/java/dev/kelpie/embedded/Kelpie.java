@@ -1,0 +1,232 @@
+package dev.kelpie.embedded;
+
+import dev.kelpie.api.host.HostFunction;
+import dev.kelpie.api.host.HostFunctionKey;
+import dev.kelpie.api.module.ExecutionMode;
+import dev.kelpie.api.module.ModuleDescriptor;
+import dev.kelpie.api.module.ModuleRegistry;
+import dev.kelpie.api.wapc.GuestConsole;
+import dev.kelpie.api.wapc.InstanceOptions;
+import dev.kelpie.api.wapc.WapcHost;
+import dev.kelpie.api.wapc.WapcInstance;
+import dev.kelpie.api.wasm.CompiledModule;
+import dev.kelpie.api.wasm.GuestAdapter;
+import dev.kelpie.guest.assemblyscript.AssemblyScriptAdapter;
+import dev.kelpie.registry.ChicoryModuleRegistry;
+import dev.kelpie.registry.RegistrySettings;
+import dev.kelpie.wapc.ChicoryWapcHost;
+import dev.kelpie.wapc.WapcSettings;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Kelpie in a plain Java program: load modules, create instances, invoke them. It wires the same
+ * registry ({@link ChicoryModuleRegistry}), waPC host ({@link ChicoryWapcHost}) and guest adapters that
+ * the OSGi bundles publish through Declarative Services.
+ *
+ * <pre>{@code
+ * try (Kelpie kelpie = Kelpie.builder()
+ *         .hostFunction("greeting", "hello", call -> "hi".getBytes())
+ *         .build()) {
+ *     Kelpie.Module module = kelpie.load(Path.of("guest.wasm"));
+ *     try (WapcInstance guest = module.instantiate("demo")) {
+ *         byte[] answer = guest.invoke("echo", "ping".getBytes());
+ *     }
+ * }
+ * }</pre>
+ */
+public final class Kelpie implements AutoCloseable {
+    private final ChicoryModuleRegistry registry;
+    private final ChicoryWapcHost host;
+    private final Set<WapcInstance> instances = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    private Kelpie(Builder builder) {
+        this.registry = new ChicoryModuleRegistry(builder.registrySettings);
+        this.host = new ChicoryWapcHost(builder.wapcSettings);
+        if (builder.console != null) {
+            host.setConsole(builder.console);
+        }
+        for (GuestAdapter adapter : builder.adapters) {
+            host.addGuestAdapter(adapter);
+        }
+        builder.hostFunctions.forEach(host::register);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Loads (installs and compiles, or finds cached) a module from a file. */
+    public Module load(Path file) {
+        checkOpen();
+        return new Module(registry.install(file));
+    }
+
+    /** Loads (installs and compiles, or finds cached) a module from bytes. */
+    public Module load(String name, byte[] bytes) {
+        checkOpen();
+        return new Module(registry.install(name, bytes));
+    }
+
+    /** The module registry, for listing and removing modules. */
+    public ModuleRegistry registry() {
+        return registry;
+    }
+
+    /** The waPC host, for listing host functions and adapters. */
+    public WapcHost host() {
+        return host;
+    }
+
+    /** Adds a host function after build; the returned handle removes it again. */
+    public AutoCloseable addHostFunction(HostFunctionKey key, HostFunction function) {
+        return host.register(key, function);
+    }
+
+    /** Closes every instance created through this Kelpie. Idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        for (WapcInstance instance : new ArrayList<>(instances)) {
+            instance.close();
+        }
+        instances.clear();
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("this Kelpie is closed");
+        }
+    }
+
+    /** A loaded module: its descriptor, and instances of it. */
+    public final class Module {
+        private final CompiledModule compiled;
+
+        private Module(CompiledModule compiled) {
+            this.compiled = compiled;
+        }
+
+        public ModuleDescriptor descriptor() {
+            return compiled.descriptor();
+        }
+
+        /** A new instance with its own memory, labelled for logs and errors. */
+        public WapcInstance instantiate(String label) {
+            return instantiate(InstanceOptions.labelled(label));
+        }
+
+        public WapcInstance instantiate(InstanceOptions options) {
+            checkOpen();
+            WapcInstance instance = host.instantiate(compiled, options);
+            TrackedInstance tracked = new TrackedInstance(instance);
+            instances.add(tracked);
+            return tracked;
+        }
+    }
+
+    /** Forgets an instance in the Kelpie's set when it is closed, so long-lived embeddings do not leak. */
+    private final class TrackedInstance implements WapcInstance {
+        private final WapcInstance delegate;
+
+        TrackedInstance(WapcInstance delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public byte[] invoke(String operation, byte[] payload) {
+            return delegate.invoke(operation, payload);
+        }
+
+        @Override
+        public ModuleDescriptor module() {
+            return delegate.module();
+        }
+
+        @Override
+        public String label() {
+            return delegate.label();
+        }
+
+        @Override
+        public int memoryPages() {
+            return delegate.memoryPages();
+        }
+
+        @Override
+        public boolean isClosed() {
+            return delegate.isClosed();
+        }
+
+        @Override
+        public void close() {
+            instances.remove(this);
+            delegate.close();
+        }
+    }
+
+    /** Configures a {@link Kelpie}. */
+    public static final class Builder {
+        private RegistrySettings registrySettings = RegistrySettings.DEFAULTS;
+        private WapcSettings wapcSettings = WapcSettings.DEFAULTS;
+        private final List<GuestAdapter> adapters = new ArrayList<>(List.of(new AssemblyScriptAdapter()));
+        private final Map<HostFunctionKey, HostFunction> hostFunctions = new LinkedHashMap<>();
+        private GuestConsole console;
+
+        private Builder() {}
+
+        /** A host function under the default binding {@value HostFunction#DEFAULT_BINDING}. */
+        public Builder hostFunction(String namespace, String operation, HostFunction function) {
+            return hostFunction(new HostFunctionKey(HostFunction.DEFAULT_BINDING, namespace, operation), function);
+        }
+
+        public Builder hostFunction(HostFunctionKey key, HostFunction function) {
+            Objects.requireNonNull(function, "host function");
+            if (hostFunctions.putIfAbsent(key, function) != null) {
+                throw new IllegalArgumentException("a host function is already registered for " + key);
+            }
+            return this;
+        }
+
+        /** Adds a guest adapter (the AssemblyScript adapter is there by default). */
+        public Builder guestAdapter(GuestAdapter adapter) {
+            adapters.add(Objects.requireNonNull(adapter, "guest adapter"));
+            return this;
+        }
+
+        /** Where guest log lines go; default: {@link GuestConsole#systemLogger()}. */
+        public Builder console(GuestConsole guestConsole) {
+            this.console = Objects.requireNonNull(guestConsole, "console");
+            return this;
+        }
+
+        /** Module size cap (default 100 MiB). */
+        public Builder maxModuleBytes(long bytes) {
+            registrySettings = registrySettings.withMaxModuleBytes(bytes);
+            return this;
+        }
+
+        /** Compiled (default) or interpreted. */
+        public Builder executionMode(ExecutionMode mode) {
+            registrySettings = registrySettings.withExecutionMode(mode);
+            return this;
+        }
+
+        /** Default guest memory cap (default 256 MiB), rounded down to 64 KiB pages. */
+        public Builder maxMemoryBytes(long bytes) {
+            wapcSettings = new WapcSettings((int) Math.min(65536, bytes / 65536));
+            return this;
+        }
+
+        public Kelpie build() {
+            return new Kelpie(this);
+        }
+    }
+}

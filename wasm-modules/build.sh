@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Rebuilds every Kelpie test guest from source into its committed location:
+#   rust/testbed/testbed.wasm            (Rust, SDK rust/kelpie-guest, Debian rustc 1.63)
+#   assemblyscript/testbed/testbed.wasm  (AssemblyScript 0.28.x pinned by package-lock.json)
+#   wat/*.wasm                           (edge-case modules for tests, wabt's wat2wasm)
+# Usage: wasm-modules/build.sh           build and overwrite the committed .wasm files
+#        wasm-modules/build.sh --check   build into a temp dir, fail if a committed .wasm differs
+# Builds are byte-for-byte reproducible (fixed flags, no debug info, source paths remapped).
+# Toolchains: scripts/install-toolchains.sh.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "$0")" && pwd)"
+# Debian's rustc (with the wasm32 std) and its linker rust-lld -> lld-14 must win over a rustup
+# toolchain that may come first on PATH.
+export PATH="/usr/bin:$PATH"
+RUSTC=/usr/bin/rustc
+
+mode=build
+case "${1:-}" in
+  "") ;;
+  --check) mode=check ;;
+  *) echo "usage: $0 [--check]" >&2; exit 2 ;;
+esac
+
+for tool in "$RUSTC" node npm wat2wasm; do
+  command -v "$tool" >/dev/null || { echo "build.sh: $tool not found (run scripts/install-toolchains.sh)" >&2; exit 1; }
+done
+[ -d /usr/lib/rustlib/wasm32-unknown-unknown ] \
+  || { echo "build.sh: wasm32-unknown-unknown std missing (apt package libstd-rust-dev-wasm32)" >&2; exit 1; }
+
+mkdir -p "$HERE/.build"
+TMP="$(mktemp -d "$HERE/.build/tmp.XXXXXX")"
+trap 'rm -rf "$TMP"' EXIT
+
+# Common rustc flags. --remap-path-prefix keeps the checkout location out of panic messages.
+RUST_FLAGS=(
+  --edition 2021
+  --target wasm32-unknown-unknown
+  -C opt-level=s
+  -C debuginfo=0
+  -C codegen-units=1
+  -C panic=abort
+  --remap-path-prefix "$HERE=/kelpie/wasm-modules"
+)
+
+build_rust() { # <out.wasm>
+  local out="$1" work="$TMP/rust"
+  mkdir -p "$work"
+  "$RUSTC" "${RUST_FLAGS[@]}" --crate-type rlib --crate-name kelpie_guest -C metadata=kelpie_guest \
+    -o "$work/libkelpie_guest.rlib" "$HERE/rust/kelpie-guest/src/lib.rs"
+  "$RUSTC" "${RUST_FLAGS[@]}" --crate-type cdylib --crate-name testbed -C metadata=testbed \
+    -C lto -C strip=symbols \
+    --extern kelpie_guest="$work/libkelpie_guest.rlib" \
+    -o "$work/testbed.wasm" "$HERE/rust/testbed/src/lib.rs"
+  # rustc 1.63 always exports __heap_base and __data_end; a guest exports only memory + waPC.
+  node "$HERE/tools/strip-exports.mjs" "$work/testbed.wasm" "$out" __heap_base __data_end
+}
+
+build_assemblyscript() { # <out.wasm>
+  local out="$1"
+  (
+    cd "$HERE/assemblyscript"
+    if [ ! -x node_modules/.bin/asc ]; then
+      npm ci --no-audit --no-fund --silent
+    fi
+    # Relative source paths: they end up in abort messages and must not depend on the checkout.
+    node_modules/.bin/asc testbed/index.ts -o "$out" \
+      --optimizeLevel 3 --shrinkLevel 1 --runtime incremental
+  )
+}
+
+GUESTS=(rust/testbed/testbed.wasm assemblyscript/testbed/testbed.wasm)
+for wat in "$HERE"/wat/*.wat; do
+  GUESTS+=("wat/$(basename "${wat%.wat}").wasm")
+done
+
+build_wat() { # <out dir>
+  local out="$1"
+  for wat in "$HERE"/wat/*.wat; do
+    wat2wasm "$wat" -o "$out/$(basename "${wat%.wat}").wasm"
+  done
+}
+
+build_all() { # <dir to write GUESTS paths under>
+  local root="$1"
+  mkdir -p "$root/rust/testbed" "$root/assemblyscript/testbed" "$root/wat"
+  build_rust "$root/rust/testbed/testbed.wasm"
+  build_assemblyscript "$root/assemblyscript/testbed/testbed.wasm"
+  build_wat "$root/wat"
+}
+
+if [ "$mode" = build ]; then
+  build_all "$HERE"
+  for g in "${GUESTS[@]}"; do
+    echo "built wasm-modules/$g ($(wc -c <"$HERE/$g") bytes, sha256 $(sha256sum "$HERE/$g" | cut -c1-16)…)"
+  done
+  exit 0
+fi
+
+build_all "$TMP/fresh"
+failed=0
+for g in "${GUESTS[@]}"; do
+  if [ ! -f "$HERE/$g" ]; then
+    echo "build.sh --check: wasm-modules/$g is missing" >&2
+    failed=1
+  elif ! cmp -s "$HERE/$g" "$TMP/fresh/$g"; then
+    echo "build.sh --check: wasm-modules/$g differs from a fresh build (run wasm-modules/build.sh)" >&2
+    failed=1
+  else
+    echo "ok wasm-modules/$g"
+  fi
+done
+exit "$failed"
