@@ -106,7 +106,47 @@ final class ModuleInspector {
         if (languages.matches(".*\\bc(\\d\\d)?\\b.*") || tools.contains("clang")) {
             return "c";
         }
+        if (producers.isEmpty() && dataMentionsRustStd()) {
+            // Stripped Rust builds (-C strip=symbols, wasm-opt) drop the producers section, but the
+            // panic locations of Rust's standard library stay in the data segments.
+            return "rust";
+        }
         return "unknown";
+    }
+
+    private static final byte[][] RUST_STD_PATHS = {
+        "library/core/src/".getBytes(StandardCharsets.US_ASCII),
+        "library/alloc/src/".getBytes(StandardCharsets.US_ASCII),
+        "library/std/src/".getBytes(StandardCharsets.US_ASCII),
+    };
+
+    private boolean dataMentionsRustStd() {
+        var data = module.dataSection();
+        if (data == null) {
+            return false;
+        }
+        for (int i = 0; i < data.dataSegmentCount(); i++) {
+            byte[] bytes = data.getDataSegment(i).data();
+            for (byte[] needle : RUST_STD_PATHS) {
+                if (indexOf(bytes, needle) >= 0) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i <= haystack.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     private Map<String, List<String>> producerFields() {
