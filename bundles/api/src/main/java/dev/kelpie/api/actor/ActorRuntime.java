@@ -1,0 +1,55 @@
+package dev.kelpie.api.actor;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The virtual actor runtime: one activation per {@link ActorId} at a time, activated on its first
+ * message, one message at a time through a bounded mailbox, passivated when idle.
+ */
+@ProviderType
+public interface ActorRuntime {
+
+    /** A reference to an actor; the actor's type need not be deployed yet. */
+    ActorRef ref(ActorId id);
+
+    default ActorRef ref(String type, String id) {
+        return ref(new ActorId(type, id));
+    }
+
+    /**
+     * Deploys an actor type, or replaces the one with the same name: a replaced WASM type hot-swaps
+     * (turns in flight finish on the old code, later messages run on the new code, state carries over).
+     *
+     * @throws IllegalArgumentException when a WASM type's module is not installed in the registry
+     */
+    void deploy(ActorType type);
+
+    /**
+     * Removes an actor type: its active actors are passivated (their state is already durable) and
+     * messages still queued for them fail with {@link ActorInvocationException.Reason#SHUT_DOWN}.
+     *
+     * @return whether the type was deployed
+     */
+    boolean undeploy(String typeName);
+
+    List<ActorType> types();
+
+    Optional<ActorType> type(String name);
+
+    /** Actors active now, by id. */
+    List<ActiveActor> actors();
+
+    /**
+     * Passivates one actor after the messages already queued for it.
+     *
+     * @return completes with whether the actor was active
+     */
+    CompletionStage<Boolean> deactivate(ActorId id);
+
+    List<ActorTypeStats> stats();
+
+    Optional<ActorTypeStats> stats(String typeName);
+}

@@ -1,0 +1,31 @@
+package dev.kelpie.api.actor;
+
+/**
+ * Counters of one actor type since it was deployed.
+ *
+ * @param type the type's name
+ * @param invocations messages completed (successfully or not)
+ * @param failures invocations that failed for any reason
+ * @param timeouts invocations that ran past the timeout
+ * @param rejected messages refused before queueing (mailbox full, payload too large)
+ * @param activeActors actors of the type active now
+ * @param activations activations so far
+ * @param passivations passivations so far
+ * @param p50Micros median invocation latency, from enqueue to completion
+ * @param p99Micros 99th percentile latency
+ * @param p999Micros 99.9th percentile latency
+ * @param maxMicros largest latency
+ */
+public record ActorTypeStats(
+        String type,
+        long invocations,
+        long failures,
+        long timeouts,
+        long rejected,
+        int activeActors,
+        long activations,
+        long passivations,
+        long p50Micros,
+        long p99Micros,
+        long p999Micros,
+        long maxMicros) {}
