@@ -224,8 +224,9 @@ public final class ChicoryModuleRegistry implements ModuleRegistry {
         } catch (ExecutionException | CancellationException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             if (cause instanceof ModuleRejectedException) {
+                // the same bytes, rejected for the install that compiled them: the same verdict, this name
                 ModuleRejectedException r = (ModuleRejectedException) cause;
-                throw new ModuleRejectedException(name, r.reason(), r.getMessage(), r);
+                throw new ModuleRejectedException(name, r.reason(), r.detail(), r);
             }
             throw new ModuleRejectedException(name, Reason.COMPILE_FAILED, "install failed: " + cause, cause);
         }

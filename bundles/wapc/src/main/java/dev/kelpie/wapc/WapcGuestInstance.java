@@ -38,6 +38,7 @@ final class WapcGuestInstance implements WapcInstance {
     private final ModuleDescriptor module;
     private final String label;
     private final Object callerContext;
+    private final java.util.Set<String> hostNamespaces;
     private final HostFunctionTable hostFunctions;
     private final GuestConsole console;
     private final ReentrantLock lock = new ReentrantLock();
@@ -57,6 +58,9 @@ final class WapcGuestInstance implements WapcInstance {
     private byte[] hostResponse;
     private String hostError;
 
+    private final java.util.function.Supplier<long[]> callGuest =
+            () -> guestCall.apply(requestOperation.length, requestPayload.length);
+
     // a one-entry cache of the last operation name's bytes: actors call the same operations again and again
     private String lastOperation = "";
     private byte[] lastOperationBytes = EMPTY;
@@ -66,6 +70,7 @@ final class WapcGuestInstance implements WapcInstance {
         this.module = module;
         this.label = options.label();
         this.callerContext = options.callerContext();
+        this.hostNamespaces = options.hostNamespaces();
         this.hostFunctions = hostFunctions;
         this.console = console;
     }
@@ -152,6 +157,11 @@ final class WapcGuestInstance implements WapcInstance {
             hostError = "host calls are allowed only during a call from the host";
             return 0;
         }
+        if (hostNamespaces != null && !hostNamespaces.contains(namespace)) {
+            hostError = "host namespace '" + namespace + "' is not declared by module " + module.label()
+                    + " (declared: " + String.join(", ", new java.util.TreeSet<>(hostNamespaces)) + ")";
+            return 0;
+        }
         dev.kelpie.api.host.HostFunction function = hostFunctions.find(bindingName, namespace, operation);
         if (function == null) {
             hostError = "no host function for binding '" + bindingName + "', namespace '" + namespace
@@ -179,37 +189,15 @@ final class WapcGuestInstance implements WapcInstance {
         if (op.isEmpty()) {
             throw failure(Kind.REFUSED, op, "the operation name is empty", null);
         }
-        if (lock.isHeldByCurrentThread()) {
-            throw failure(Kind.REFUSED, op, "re-entrant call: this thread is already inside operation '"
-                    + currentOperation + "' of the same instance", null);
-        }
-        lock.lock();
+        enter(op);
         try {
-            if (closedReason != null) {
-                throw failure(Kind.CLOSED, op, closedReason, null);
-            }
             if (!op.equals(lastOperation)) {
                 lastOperationBytes = utf8(op);
                 lastOperation = op;
             }
             requestOperation = lastOperationBytes;
             requestPayload = payload == null ? EMPTY : payload;
-            currentOperation = op;
-            inCall = true;
-            long[] result;
-            try {
-                result = guestCall.apply(requestOperation.length, requestPayload.length);
-            } catch (GuestAbiViolation e) {
-                throw closeAfter(Kind.ABI_VIOLATION, op, e.getMessage(), e);
-            } catch (ChicoryInterruptedException e) {
-                throw closeAfter(Kind.INTERRUPTED, op, "the call's thread was interrupted", e);
-            } catch (WasiExitException e) {
-                throw closeAfter(Kind.TRAP, op, "the guest exited with code " + e.exitCode(), e);
-            } catch (StackOverflowError e) {
-                throw closeAfter(Kind.TRAP, op, "call stack exhausted (unbounded recursion?)", e);
-            } catch (ChicoryException | ArithmeticException | IndexOutOfBoundsException | NegativeArraySizeException e) {
-                throw closeAfter(Kind.TRAP, op, trapMessage(e), e);
-            }
+            long[] result = guarded(op, callGuest);
             int rc = (int) result[0];
             if (guestError != null) {
                 throw failure(Kind.GUEST_ERROR, op, guestError, null);
@@ -219,13 +207,65 @@ final class WapcGuestInstance implements WapcInstance {
             }
             return response == null ? EMPTY : response;
         } finally {
-            inCall = false;
-            currentOperation = "";
-            clearCallState();
-            if (closedReason != null) {
-                release();
-            }
+            leave();
+        }
+    }
+
+    @Override
+    public boolean callExport(String exportName) {
+        if (exportName == null || !module.exportsFunction(exportName)
+                || !module.export(exportName).get().type().equals("() -> ()")) {
+            return false;
+        }
+        enter(exportName);
+        try {
+            guarded(exportName, () -> instance.export(exportName).apply());
+            return true;
+        } finally {
+            leave();
+        }
+    }
+
+    /** Takes the instance for one call: refuses re-entry and closed instances. */
+    private void enter(String op) {
+        if (lock.isHeldByCurrentThread()) {
+            throw failure(Kind.REFUSED, op, "re-entrant call: this thread is already inside operation '"
+                    + currentOperation + "' of the same instance", null);
+        }
+        lock.lock();
+        if (closedReason != null) {
+            String reason = closedReason;
             lock.unlock();
+            throw failure(Kind.CLOSED, op, reason, null);
+        }
+        currentOperation = op;
+        inCall = true;
+    }
+
+    private void leave() {
+        inCall = false;
+        currentOperation = "";
+        clearCallState();
+        if (closedReason != null) {
+            release();
+        }
+        lock.unlock();
+    }
+
+    /** Runs guest code, turning what it throws into a GuestCallException (closing the instance where needed). */
+    private long[] guarded(String op, java.util.function.Supplier<long[]> guestCode) {
+        try {
+            return guestCode.get();
+        } catch (GuestAbiViolation e) {
+            throw closeAfter(Kind.ABI_VIOLATION, op, e.getMessage(), e);
+        } catch (ChicoryInterruptedException e) {
+            throw closeAfter(Kind.INTERRUPTED, op, "the call's thread was interrupted", e);
+        } catch (WasiExitException e) {
+            throw closeAfter(Kind.TRAP, op, "the guest exited with code " + e.exitCode(), e);
+        } catch (StackOverflowError e) {
+            throw closeAfter(Kind.TRAP, op, "call stack exhausted (unbounded recursion?)", e);
+        } catch (ChicoryException | ArithmeticException | IndexOutOfBoundsException | NegativeArraySizeException e) {
+            throw closeAfter(Kind.TRAP, op, trapMessage(e), e);
         }
     }
 

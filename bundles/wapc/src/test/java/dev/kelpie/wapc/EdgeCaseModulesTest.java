@@ -97,6 +97,20 @@ class EdgeCaseModulesTest {
     }
 
     @Test
+    void callExportRunsAHookAsACallFromTheHost() {
+        try (WapcInstance instance = start("init-order")) {
+            assertThat(instance.callExport("_initialize")).isTrue();
+            assertThat(instance.callExport("wapc_init")).isTrue();
+            assertThat(instance.callExport("no_such_export")).isFalse();
+            assertThat(instance.callExport(null)).isFalse();
+            assertThat(instance.invoke("anything", new byte[0])).asString(UTF_8).isEqualTo("SIWIW");
+            assertThat(console.lines).containsExactly("init-order.wasm|edge|init done", "init-order.wasm|edge|init done");
+        }
+        WapcInstance trapping = host.instantiate(Guests.wat("deep-recursion"), InstanceOptions.labelled("edge"));
+        assertThat(trapping.callExport("__guest_call")).as("not a () -> () export").isFalse();
+    }
+
+    @Test
     void trapDuringInitFailsInstantiation() {
         ModuleInstantiationException e = failsToStart("init-trap");
         assertThat(e.getMessage()).contains("init-trap.wasm@", "initialisation failed", "unreachable");

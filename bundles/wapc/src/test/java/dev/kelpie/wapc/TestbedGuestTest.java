@@ -158,6 +158,21 @@ class TestbedGuestTest {
 
     @ParameterizedTest
     @ValueSource(strings = {Guests.RUST, Guests.ASSEMBLYSCRIPT})
+    void undeclaredHostNamespaceIsRefusedWithItsName(String guest) {
+        host.register(new HostFunctionKey("kelpie", "secrets", "read"), call -> "s3cr3t".getBytes(UTF_8));
+        host.register(new HostFunctionKey("kelpie", "clock", "now"), call -> "noon".getBytes(UTF_8));
+        WapcInstance instance = start(guest, InstanceOptions.labelled("sandboxed").withHostNamespaces(java.util.Set.of("clock")));
+
+        assertThat(instance.invoke("host_call", hostCallPayload("kelpie", "clock", "now", new byte[0])))
+                .asString(UTF_8).isEqualTo("noon");
+        assertThatThrownBy(() -> instance.invoke("host_call", hostCallPayload("kelpie", "secrets", "read", new byte[0])))
+                .isInstanceOfSatisfying(GuestCallException.class, e -> assertThat(e.detail()).isEqualTo(
+                        "host call failed: host namespace 'secrets' is not declared by module " + instance.module().label()
+                                + " (declared: clock)"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {Guests.RUST, Guests.ASSEMBLYSCRIPT})
     void guestErrorIsReportedAndInstanceStaysUsable(String guest) {
         WapcInstance instance = start(guest);
 

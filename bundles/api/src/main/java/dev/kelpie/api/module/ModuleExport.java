@@ -5,7 +5,7 @@ package dev.kelpie.api.module;
  *
  * @param name the export's name
  * @param kind what is exported
- * @param type a readable type: {@code (i32, i32) -> i32} for functions, empty when not known
+ * @param type a readable type: {@code (i32, i32) -> (i32)} for functions, empty when not known
  */
 public record ModuleExport(String name, ExternalKind kind, String type) {
     @Override

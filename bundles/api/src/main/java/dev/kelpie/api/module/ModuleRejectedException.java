@@ -24,12 +24,14 @@ public class ModuleRejectedException extends KelpieException {
 
     private final String moduleName;
     private final Reason reason;
+    private final String detail;
 
     public ModuleRejectedException(String moduleName, Reason reason, String detail, Throwable cause) {
         super("module '" + moduleName + "' rejected (" + reason.name().toLowerCase(java.util.Locale.ROOT)
                 + "): " + detail, cause);
         this.moduleName = moduleName;
         this.reason = reason;
+        this.detail = detail;
     }
 
     public ModuleRejectedException(String moduleName, Reason reason, String detail) {
@@ -42,5 +44,10 @@ public class ModuleRejectedException extends KelpieException {
 
     public Reason reason() {
         return reason;
+    }
+
+    /** What was wrong, without the module name and reason. */
+    public String detail() {
+        return detail;
     }
 }

@@ -1,5 +1,7 @@
 package dev.kelpie.api.wapc;
 
+import java.util.Set;
+
 /**
  * How to create one instance.
  *
@@ -7,9 +9,12 @@ package dev.kelpie.api.wapc;
  * @param maxMemoryPages cap on memory 0 in 64 KiB pages ({@code memory.grow} fails past it), or -1 for
  *     the host's default
  * @param callerContext passed to host functions as {@link dev.kelpie.api.host.HostCall#callerContext()}
+ * @param hostNamespaces the host namespaces the guest may call, or null for all; a call to another
+ *     namespace fails with a host error naming it
  */
-public record InstanceOptions(String label, int maxMemoryPages, Object callerContext) {
+public record InstanceOptions(String label, int maxMemoryPages, Object callerContext, Set<String> hostNamespaces) {
     public InstanceOptions {
+        hostNamespaces = hostNamespaces == null ? null : Set.copyOf(hostNamespaces);
         if (label == null || label.isBlank()) {
             throw new IllegalArgumentException("an instance needs a label");
         }
@@ -19,11 +24,11 @@ public record InstanceOptions(String label, int maxMemoryPages, Object callerCon
     }
 
     public static InstanceOptions labelled(String label) {
-        return new InstanceOptions(label, -1, null);
+        return new InstanceOptions(label, -1, null, null);
     }
 
     public InstanceOptions withMaxMemoryPages(int pages) {
-        return new InstanceOptions(label, pages, callerContext);
+        return new InstanceOptions(label, pages, callerContext, hostNamespaces);
     }
 
     public InstanceOptions withMaxMemoryBytes(long bytes) {
@@ -31,6 +36,11 @@ public record InstanceOptions(String label, int maxMemoryPages, Object callerCon
     }
 
     public InstanceOptions withCallerContext(Object context) {
-        return new InstanceOptions(label, maxMemoryPages, context);
+        return new InstanceOptions(label, maxMemoryPages, context, hostNamespaces);
+    }
+
+    /** Restricts the host namespaces the guest may call (null: all). */
+    public InstanceOptions withHostNamespaces(Set<String> namespaces) {
+        return new InstanceOptions(label, maxMemoryPages, callerContext, namespaces);
     }
 }

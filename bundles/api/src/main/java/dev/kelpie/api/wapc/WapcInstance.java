@@ -20,6 +20,16 @@ public interface WapcInstance extends AutoCloseable {
      */
     byte[] invoke(String operation, byte[] payload);
 
+    /**
+     * Calls an exported function without parameters or results, such as a lifecycle hook, as a call from
+     * the host: the guest may log and call the host inside it. Failures close the instance as for
+     * {@link #invoke} (a trap, an interrupt).
+     *
+     * @return false when the module does not export a function of that name and type {@code () -> ()}
+     * @throws GuestCallException when the function traps, is interrupted or the instance is closed
+     */
+    boolean callExport(String exportName);
+
     ModuleDescriptor module();
 
     String label();
