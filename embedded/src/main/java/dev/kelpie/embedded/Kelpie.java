@@ -146,6 +146,11 @@ public final class Kelpie implements AutoCloseable {
         }
 
         @Override
+        public boolean callExport(String exportName) {
+            return delegate.callExport(exportName);
+        }
+
+        @Override
         public ModuleDescriptor module() {
             return delegate.module();
         }

@@ -1,0 +1,409 @@
+package dev.kelpie.runtime;
+
+import dev.kelpie.api.actor.ActiveActor;
+import dev.kelpie.api.actor.ActorId;
+import dev.kelpie.api.actor.ActorInvocationException;
+import dev.kelpie.api.actor.ActorInvocationException.Reason;
+import dev.kelpie.api.actor.ActorRef;
+import dev.kelpie.api.actor.ActorRuntime;
+import dev.kelpie.api.actor.ActorType;
+import dev.kelpie.api.actor.ActorTypeStats;
+import dev.kelpie.api.actor.MailboxFullException;
+import dev.kelpie.api.module.ModuleRegistry;
+import dev.kelpie.api.state.StateStore;
+import dev.kelpie.api.wapc.WapcHost;
+import dev.kelpie.api.wasm.CompiledModule;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * The virtual actor runtime. A directory maps each {@link ActorId} to at most one {@link Activation};
+ * messages go through its bounded mailbox and are handled one at a time on a shared pool of workers. A
+ * watchdog thread interrupts turns past their timeout and passivates idle actors and, past the cap on
+ * active actors, the least recently used ones.
+ */
+@Component(service = ActorRuntime.class, configurationPid = KelpieActorRuntime.PID)
+@Designate(ocd = KelpieActorRuntime.Config.class)
+public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
+    public static final String PID = "dev.kelpie.runtime";
+    private static final int MAX_OPERATION_CHARS = 1024;
+    private static final long IDLE_SCAN_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    private static final System.Logger LOG = System.getLogger("kelpie.runtime");
+
+    /** ConfigAdmin configuration of the runtime. */
+    @ObjectClassDefinition(name = "Kelpie actor runtime")
+    public @interface Config {
+        @AttributeDefinition(description = "Worker threads for turns; 0 = one per processor")
+        int workers() default 0;
+
+        @AttributeDefinition(description = "Cap on active actors; least recently used idle ones are passivated past it")
+        int max_active_actors() default 100_000;
+
+        @AttributeDefinition(description = "Seconds close() lets queued messages drain before failing them")
+        int shutdown_grace_seconds() default 10;
+    }
+
+    private final ModuleRegistry registry;
+    private final WapcHost wapcHost;
+    private final StateStore store;
+    private final RuntimeSettings settings;
+    private final ConcurrentHashMap<ActorId, Activation> directory = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, DeployedType> types = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, TypeStats> statsByType = new ConcurrentHashMap<>();
+    private final AtomicInteger activeCount = new AtomicInteger();
+    private final ForkJoinPool executor;
+    private final Thread watchdog;
+    private volatile boolean closed;
+    /** Set when the shutdown grace period is over: queued messages are failed instead of run. */
+    private volatile boolean refusingTurns;
+
+    @Activate
+    public KelpieActorRuntime(@Reference ModuleRegistry registry, @Reference WapcHost wapcHost,
+            @Reference StateStore store, Config config) {
+        this(registry, wapcHost, store, new RuntimeSettings(
+                config.workers() > 0 ? config.workers() : Runtime.getRuntime().availableProcessors(),
+                config.max_active_actors(), RuntimeSettings.DEFAULTS.watchdogTick(),
+                Duration.ofSeconds(config.shutdown_grace_seconds())));
+    }
+
+    public KelpieActorRuntime(ModuleRegistry registry, WapcHost wapcHost, StateStore store, RuntimeSettings settings) {
+        this.registry = registry;
+        this.wapcHost = wapcHost;
+        this.store = store;
+        this.settings = settings;
+        AtomicInteger threads = new AtomicInteger();
+        this.executor = new ForkJoinPool(settings.workers(), pool -> {
+            ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+            t.setName("kelpie-actor-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        }, (t, e) -> LOG.log(System.Logger.Level.ERROR, "uncaught in " + t.getName(), e), true);
+        this.watchdog = new Thread(this::watch, "kelpie-watchdog");
+        this.watchdog.setDaemon(true);
+        this.watchdog.start();
+    }
+
+    // ---- ActorRuntime ----
+
+    @Override
+    public ActorRef ref(ActorId id) {
+        if (id == null) {
+            throw new IllegalArgumentException("actor id is null");
+        }
+        return new LocalActorRef(id);
+    }
+
+    @Override
+    public void deploy(ActorType type) {
+        if (type == null) {
+            throw new IllegalArgumentException("actor type is null");
+        }
+        checkOpen();
+        CompiledModule compiled = null;
+        if (type.isWasm()) {
+            compiled = registry.find(type.module()).orElseThrow(() -> new IllegalArgumentException(
+                    "actor type '" + type.name() + "': module " + type.module() + " is not installed in the registry"));
+        }
+        TypeStats stats = statsByType.computeIfAbsent(type.name(), n -> new TypeStats());
+        types.put(type.name(), new DeployedType(type, compiled, stats));
+    }
+
+    @Override
+    public boolean undeploy(String typeName) {
+        DeployedType removed = types.remove(typeName);
+        if (removed == null) {
+            return false;
+        }
+        List<CompletableFuture<Boolean>> done = new ArrayList<>();
+        for (Activation a : directory.values()) {
+            if (a.id.namespace().equals(typeName)) {
+                done.add(deactivate(a.id).toCompletableFuture());
+            }
+        }
+        awaitAll(done, removed.type.limits().invocationTimeout().plusSeconds(5));
+        statsByType.remove(typeName);
+        return true;
+    }
+
+    @Override
+    public List<ActorType> types() {
+        return types.values().stream().map(t -> t.type).sorted(Comparator.comparing(ActorType::name))
+                .collect(Collectors.toList());
+    }
+
+    @Override
+    public Optional<ActorType> type(String name) {
+        DeployedType t = name == null ? null : types.get(name);
+        return Optional.ofNullable(t == null ? null : t.type);
+    }
+
+    @Override
+    public List<ActiveActor> actors() {
+        return directory.values().stream().filter(a -> a.active).map(Activation::describe)
+                .sorted(Comparator.comparing(ActiveActor::id)).collect(Collectors.toList());
+    }
+
+    @Override
+    public CompletionStage<Boolean> deactivate(ActorId id) {
+        Activation a = directory.get(id);
+        if (a == null) {
+            return CompletableFuture.completedFuture(false);
+        }
+        Envelope e = Envelope.deactivate();
+        if (a.enqueue(e, Integer.MAX_VALUE) != Activation.OK) {
+            return CompletableFuture.completedFuture(false); // retired meanwhile: not active
+        }
+        return e.deactivated;
+    }
+
+    @Override
+    public List<ActorTypeStats> stats() {
+        return types.values().stream().map(t -> t.stats.snapshot(t.name()))
+                .sorted(Comparator.comparing(ActorTypeStats::type)).collect(Collectors.toList());
+    }
+
+    @Override
+    public Optional<ActorTypeStats> stats(String typeName) {
+        DeployedType t = typeName == null ? null : types.get(typeName);
+        return Optional.ofNullable(t == null ? null : t.stats.snapshot(typeName));
+    }
+
+    /** Actors active now. */
+    public int activeActors() {
+        return activeCount.get();
+    }
+
+    public String storeDescription() {
+        return store.describe();
+    }
+
+    // ---- sending ----
+
+    CompletableFuture<byte[]> send(ActorId id, String operation, byte[] payload, ActorId[] callChain) {
+        String op = operation == null ? "" : operation;
+        if (closed) {
+            return failed(id, op, Reason.SHUT_DOWN, "the actor runtime is shut down");
+        }
+        DeployedType type = types.get(id.namespace());
+        if (type == null) {
+            return failed(id, op, Reason.UNKNOWN_TYPE, "no actor type '" + id.namespace() + "' is deployed"
+                    + (types.isEmpty() ? "" : " (deployed: " + String.join(", ", new java.util.TreeSet<>(types.keySet())) + ")"));
+        }
+        if (op.isEmpty() || op.length() > MAX_OPERATION_CHARS) {
+            return failed(id, op, Reason.BAD_OPERATION, op.isEmpty() ? "the operation name is empty"
+                    : "the operation name is longer than " + MAX_OPERATION_CHARS + " characters");
+        }
+        byte[] body = payload == null ? new byte[0] : payload.clone();
+        int maxPayload = type.type.limits().maxPayloadBytes();
+        if (body.length > maxPayload) {
+            type.stats.rejected.increment();
+            return failed(id, op, Reason.PAYLOAD_TOO_LARGE, "payload is " + body.length + " bytes, over the limit of "
+                    + maxPayload + " bytes of type '" + id.namespace() + "'");
+        }
+        Envelope e = Envelope.invoke(op, body, callChain);
+        int capacity = type.type.limits().mailboxCapacity();
+        while (true) {
+            Activation a = directory.computeIfAbsent(id, k -> new Activation(k, this));
+            int r = a.enqueue(e, capacity);
+            if (r == Activation.OK) {
+                return e.result;
+            }
+            if (r == Activation.FULL) {
+                type.stats.rejected.increment();
+                return CompletableFuture.failedFuture(new MailboxFullException(id, op, capacity));
+            }
+            directory.remove(id, a); // retired between lookup and enqueue: look up again
+        }
+    }
+
+    private static CompletableFuture<byte[]> failed(ActorId id, String op, Reason reason, String detail) {
+        return CompletableFuture.failedFuture(new ActorInvocationException(id, op, reason, detail));
+    }
+
+    // ---- for activations ----
+
+    boolean refusingTurns() {
+        return refusingTurns;
+    }
+
+    DeployedType deployed(String typeName) {
+        return types.get(typeName);
+    }
+
+    Activation activationOf(ActorId id) {
+        return directory.get(id);
+    }
+
+    void retire(Activation a) {
+        directory.remove(a.id, a);
+    }
+
+    ForkJoinPool executor() {
+        return executor;
+    }
+
+    WapcHost wapcHost() {
+        return wapcHost;
+    }
+
+    StateStore store() {
+        return store;
+    }
+
+    AtomicInteger activeCount() {
+        return activeCount;
+    }
+
+    void log(System.Logger.Level level, String message) {
+        LOG.log(level, message);
+    }
+
+    // ---- watchdog ----
+
+    private void watch() {
+        long tickMillis = settings.watchdogTick().toMillis();
+        long lastIdleScan = System.nanoTime();
+        while (!closed) {
+            try {
+                Thread.sleep(tickMillis);
+            } catch (InterruptedException e) {
+                return;
+            }
+            long now = System.nanoTime();
+            for (Activation a : directory.values()) {
+                a.checkDeadline(now);
+            }
+            if (now - lastIdleScan > IDLE_SCAN_NANOS) {
+                lastIdleScan = now;
+                passivateIdle(now);
+                enforceActiveCap();
+            }
+        }
+    }
+
+    private void passivateIdle(long now) {
+        for (Activation a : directory.values()) {
+            if (a.idleLongerThanTimeout(now)) {
+                a.enqueue(Envelope.deactivate(), Integer.MAX_VALUE);
+            }
+        }
+    }
+
+    private void enforceActiveCap() {
+        int over = activeCount.get() - settings.maxActiveActors();
+        if (over <= 0) {
+            return;
+        }
+        List<Activation> idle = new ArrayList<>();
+        for (Activation a : directory.values()) {
+            if (a.active && !a.inTurn() && a.queued() == 0) {
+                idle.add(a);
+            }
+        }
+        idle.sort(Comparator.comparingLong(a -> a.lastActiveNanos));
+        for (int i = 0; i < Math.min(over, idle.size()); i++) {
+            idle.get(i).enqueue(Envelope.deactivate(), Integer.MAX_VALUE);
+        }
+    }
+
+    // ---- shutdown ----
+
+    /**
+     * Stops taking messages, lets queued ones drain for the grace period, fails what is left with
+     * {@link Reason#SHUT_DOWN}, passivates every actor and stops the workers.
+     */
+    @Deactivate
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        watchdog.interrupt();
+        long deadline = System.nanoTime() + settings.shutdownGrace().toNanos();
+        while (System.nanoTime() < deadline && directory.values().stream().anyMatch(a -> a.queued() > 0 || a.inTurn())) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        refusingTurns = true;
+        List<CompletableFuture<Boolean>> done = new ArrayList<>();
+        for (Activation a : directory.values()) {
+            done.add(deactivate(a.id).toCompletableFuture());
+        }
+        awaitAll(done, Duration.ofSeconds(5));
+        // Whatever is still queued (behind a turn that would not end): fail it rather than leave callers hanging.
+        for (Activation a : directory.values()) {
+            a.failQueued(new ActorInvocationException(a.id, "(queued)", Reason.SHUT_DOWN,
+                    "the actor runtime shut down before this message ran"));
+        }
+        executor.shutdownNow();
+        try {
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the actor runtime is shut down");
+        }
+    }
+
+    private static void awaitAll(List<CompletableFuture<Boolean>> futures, Duration max) {
+        try {
+            CompletableFuture.allOf(futures.toArray(new CompletableFuture[0])).get(max.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
+            LOG.log(System.Logger.Level.WARNING, "not every actor passivated in time: " + e);
+        }
+    }
+
+    /** A reference to an actor of this runtime. */
+    private final class LocalActorRef implements ActorRef {
+        private final ActorId id;
+
+        LocalActorRef(ActorId id) {
+            this.id = id;
+        }
+
+        @Override
+        public ActorId id() {
+            return id;
+        }
+
+        @Override
+        public CompletionStage<byte[]> invoke(String operation, byte[] payload) {
+            return send(id, operation, payload, Envelope.NO_CHAIN);
+        }
+
+        @Override
+        public String toString() {
+            return "ActorRef(" + id + ")";
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package dev.kelpie.runtime;
+
+import java.time.Duration;
+
+/**
+ * Settings of a {@link KelpieActorRuntime}.
+ *
+ * @param workers threads that run turns (actors share them; no thread per actor)
+ * @param maxActiveActors cap on active actors; past it the least recently used idle ones are passivated
+ * @param watchdogTick how often timeouts are checked (a turn is interrupted at most one tick late)
+ * @param shutdownGrace how long {@code close()} lets queued messages drain before failing them
+ */
+public record RuntimeSettings(int workers, int maxActiveActors, Duration watchdogTick, Duration shutdownGrace) {
+    public static final RuntimeSettings DEFAULTS = new RuntimeSettings(
+            Runtime.getRuntime().availableProcessors(), 100_000, Duration.ofMillis(10), Duration.ofSeconds(10));
+
+    public RuntimeSettings {
+        if (workers < 1 || workers > 1024) {
+            throw new IllegalArgumentException("workers must be 1..1024, was " + workers);
+        }
+        if (maxActiveActors < 1) {
+            throw new IllegalArgumentException("maxActiveActors must be at least 1, was " + maxActiveActors);
+        }
+        if (watchdogTick == null || watchdogTick.toMillis() < 1) {
+            throw new IllegalArgumentException("watchdogTick must be at least 1 ms, was " + watchdogTick);
+        }
+        if (shutdownGrace == null || shutdownGrace.isNegative()) {
+            throw new IllegalArgumentException("shutdownGrace must not be negative, was " + shutdownGrace);
+        }
+    }
+
+    public RuntimeSettings withWorkers(int n) {
+        return new RuntimeSettings(n, maxActiveActors, watchdogTick, shutdownGrace);
+    }
+
+    public RuntimeSettings withMaxActiveActors(int n) {
+        return new RuntimeSettings(workers, n, watchdogTick, shutdownGrace);
+    }
+
+    public RuntimeSettings withShutdownGrace(Duration d) {
+        return new RuntimeSettings(workers, maxActiveActors, watchdogTick, d);
+    }
+}
