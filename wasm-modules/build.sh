@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Rebuilds every Kelpie test guest from source into its committed location:
+# Rebuilds every Kelpie test and example guest from source into its committed location:
 #   rust/testbed/testbed.wasm            (Rust, SDK rust/kelpie-guest, Debian rustc 1.63)
+#   rust/counter/counter.wasm            (Rust example actor `counter`, same SDK and flags)
 #   assemblyscript/testbed/testbed.wasm  (AssemblyScript 0.28.x pinned by package-lock.json)
 #   wat/*.wasm                           (edge-case modules for tests, wabt's wat2wasm)
 # Usage: wasm-modules/build.sh           build and overwrite the committed .wasm files
@@ -43,17 +44,24 @@ RUST_FLAGS=(
   --remap-path-prefix "$HERE=/kelpie/wasm-modules"
 )
 
-build_rust() { # <out.wasm>
-  local out="$1" work="$TMP/rust"
+RUST_GUESTS=(testbed counter) # crate rust/<name>/src/lib.rs -> rust/<name>/<name>.wasm
+
+build_rust() { # <root dir to write rust/<name>/<name>.wasm under>
+  local root="$1" work="$TMP/rust" name
   mkdir -p "$work"
   "$RUSTC" "${RUST_FLAGS[@]}" --crate-type rlib --crate-name kelpie_guest -C metadata=kelpie_guest \
     -o "$work/libkelpie_guest.rlib" "$HERE/rust/kelpie-guest/src/lib.rs"
-  "$RUSTC" "${RUST_FLAGS[@]}" --crate-type cdylib --crate-name testbed -C metadata=testbed \
-    -C lto -C strip=symbols \
-    --extern kelpie_guest="$work/libkelpie_guest.rlib" \
-    -o "$work/testbed.wasm" "$HERE/rust/testbed/src/lib.rs"
-  # rustc 1.63 always exports __heap_base and __data_end; a guest exports only memory + waPC.
-  node "$HERE/tools/strip-exports.mjs" "$work/testbed.wasm" "$out" __heap_base __data_end
+  for name in "${RUST_GUESTS[@]}"; do
+    mkdir -p "$root/rust/$name"
+    "$RUSTC" "${RUST_FLAGS[@]}" --crate-type cdylib --crate-name "$name" -C metadata="$name" \
+      -C lto -C strip=symbols \
+      --extern kelpie_guest="$work/libkelpie_guest.rlib" \
+      -o "$work/$name.wasm" "$HERE/rust/$name/src/lib.rs"
+    # rustc 1.63 always exports __heap_base and __data_end; a guest exports only memory, the
+    # waPC entry points and the Kelpie lifecycle hooks.
+    node "$HERE/tools/strip-exports.mjs" "$work/$name.wasm" "$root/rust/$name/$name.wasm" \
+      __heap_base __data_end
+  done
 }
 
 build_assemblyscript() { # <out.wasm>
@@ -69,7 +77,11 @@ build_assemblyscript() { # <out.wasm>
   )
 }
 
-GUESTS=(rust/testbed/testbed.wasm assemblyscript/testbed/testbed.wasm)
+GUESTS=()
+for name in "${RUST_GUESTS[@]}"; do
+  GUESTS+=("rust/$name/$name.wasm")
+done
+GUESTS+=(assemblyscript/testbed/testbed.wasm)
 for wat in "$HERE"/wat/*.wat; do
   GUESTS+=("wat/$(basename "${wat%.wat}").wasm")
 done
@@ -83,8 +95,8 @@ build_wat() { # <out dir>
 
 build_all() { # <dir to write GUESTS paths under>
   local root="$1"
-  mkdir -p "$root/rust/testbed" "$root/assemblyscript/testbed" "$root/wat"
-  build_rust "$root/rust/testbed/testbed.wasm"
+  mkdir -p "$root/assemblyscript/testbed" "$root/wat"
+  build_rust "$root"
   build_assemblyscript "$root/assemblyscript/testbed/testbed.wasm"
   build_wat "$root/wat"
 }

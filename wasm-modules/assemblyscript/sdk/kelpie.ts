@@ -175,6 +175,214 @@ export function consoleLogBytes(message: ArrayBuffer): void {
   wapc_console_log(changetype<usize>(message), <usize>message.byteLength);
 }
 
+// ---- Kelpie's built-in host functions (binding "kelpie") ----
+//
+// Typed wrappers for the host functions every Kelpie runtime offers. Like hostCall, they work
+// only while the host is calling the guest: in a handler or a lifecycle hook
+// (kelpie_on_activate / kelpie_on_deactivate), not in top-level code. They call binding
+// "kelpie". Nothing below declares a top-level variable or constant (AssemblyScript would emit
+// it, used or not), so a guest that doesn't use these compiles exactly as before.
+
+/**
+ * The outcome of a typed host call: a value of type T, or an error message. Test `isOk`, then
+ * read `value` (aborts if this is an error) or `error` (aborts if this is a success).
+ */
+export class Outcome<T> {
+  constructor(
+    private readonly _error: string | null,
+    private readonly _value: T
+  ) {}
+
+  get isOk(): bool {
+    return this._error === null;
+  }
+
+  /** The value; aborts if this is an error. */
+  get value(): T {
+    if (this._error !== null) throw new Error("Outcome is an error");
+    return this._value;
+  }
+
+  /** The error message; aborts if this is a success. */
+  get error(): string {
+    const error = this._error;
+    if (error === null) throw new Error("Outcome is not an error");
+    return error;
+  }
+}
+
+function outcomeOk<T>(value: T): Outcome<T> {
+  return new Outcome<T>(null, value);
+}
+
+function outcomeErr<T>(message: string): Outcome<T> {
+  if (isReference<T>()) return new Outcome<T>(message, changetype<T>(0));
+  return new Outcome<T>(message, <T>0);
+}
+
+function malformed(fn: string): string {
+  return "malformed response from kelpie." + fn;
+}
+
+function kelpieCall(namespace: string, operation: string, payload: ArrayBuffer): Result {
+  return hostCall("kelpie", namespace, operation, payload);
+}
+
+/** 1 to 20 ASCII digits fitting in u64, or null. */
+function parseU64(bytes: ArrayBuffer): Outcome<u64> | null {
+  const len = bytes.byteLength;
+  if (len == 0 || len > 20) return null;
+  const base = changetype<usize>(bytes);
+  let n: u64 = 0;
+  for (let i = 0; i < len; i++) {
+    const b = <u32>load<u8>(base + <usize>i);
+    if (b < 0x30 || b > 0x39) return null;
+    const digit = <u64>(b - 0x30);
+    if (n > (u64.MAX_VALUE - digit) / 10) return null;
+    n = n * 10 + digit;
+  }
+  return outcomeOk<u64>(n);
+}
+
+// -- state: the actor's own key-value state. Writes made during a call are committed when the
+// call succeeds and dropped when it fails, traps or times out. Keys are 1 to 1024 bytes of UTF-8
+// without NUL or newline; the host rejects others (the error is the host's text).
+
+/** The value stored under `key` (null if there is none), or an error. */
+export function stateGet(key: string): Outcome<ArrayBuffer | null> {
+  const r = kelpieCall("state", "get", String.UTF8.encode(key));
+  if (!r.isOk) return outcomeErr<ArrayBuffer | null>(r.error);
+  const data = r.data;
+  const len = data.byteLength;
+  const flag = len > 0 ? load<u8>(changetype<usize>(data)) : <u8>0xff;
+  if (flag == 1) return outcomeOk<ArrayBuffer | null>(data.slice(1));
+  if (flag == 0 && len == 1) return outcomeOk<ArrayBuffer | null>(null);
+  return outcomeErr<ArrayBuffer | null>(malformed("state.get"));
+}
+
+/** Stores `value` under `key`. Result.ok (empty data) or an error. */
+export function stateSet(key: string, value: ArrayBuffer): Result {
+  const k = String.UTF8.encode(key);
+  const klen = k.byteLength;
+  const payload = new ArrayBuffer(4 + klen + value.byteLength);
+  const base = changetype<usize>(payload);
+  store<u32>(base, <u32>klen); // little-endian, as wasm memory is
+  memory.copy(base + 4, changetype<usize>(k), <usize>klen);
+  memory.copy(base + 4 + <usize>klen, changetype<usize>(value), <usize>value.byteLength);
+  const r = kelpieCall("state", "set", payload);
+  if (!r.isOk) return r;
+  return Result.ok(new ArrayBuffer(0));
+}
+
+/** Removes `key`; true if it existed. */
+export function stateDelete(key: string): Outcome<bool> {
+  const r = kelpieCall("state", "delete", String.UTF8.encode(key));
+  if (!r.isOk) return outcomeErr<bool>(r.error);
+  const data = r.data;
+  if (data.byteLength == 1) {
+    const flag = load<u8>(changetype<usize>(data));
+    if (flag == 1) return outcomeOk<bool>(true);
+    if (flag == 0) return outcomeOk<bool>(false);
+  }
+  return outcomeErr<bool>(malformed("state.delete"));
+}
+
+/** The keys starting with `prefix` (every key for ""), in the host's order. */
+export function stateKeys(prefix: string): Outcome<Array<string>> {
+  const r = kelpieCall("state", "keys", String.UTF8.encode(prefix));
+  if (!r.isOk) return outcomeErr<Array<string>>(r.error);
+  const data = r.data;
+  const keys = new Array<string>();
+  const len = data.byteLength;
+  if (len == 0) return outcomeOk<Array<string>>(keys);
+  const base = changetype<usize>(data);
+  let start = 0;
+  for (let i = 0; i <= len; i++) {
+    if (i == len || load<u8>(base + <usize>i) == 0x0a) {
+      keys.push(String.UTF8.decodeUnsafe(base + <usize>start, <usize>(i - start)));
+      start = i + 1;
+    }
+  }
+  return outcomeOk<Array<string>>(keys);
+}
+
+// -- log: the host's logger, tagged with the actor. A failing log call is ignored.
+
+function logAt(level: string, message: string): void {
+  kelpieCall("log", level, String.UTF8.encode(message));
+}
+
+/** Logs `message` at debug level. */
+export function logDebug(message: string): void {
+  logAt("debug", message);
+}
+
+/** Logs `message` at info level. */
+export function logInfo(message: string): void {
+  logAt("info", message);
+}
+
+/** Logs `message` at warn level. */
+export function logWarn(message: string): void {
+  logAt("warn", message);
+}
+
+/** Logs `message` at error level. */
+export function logError(message: string): void {
+  logAt("error", message);
+}
+
+// -- clock and random
+
+function clockRead(operation: string): Outcome<u64> {
+  const r = kelpieCall("clock", operation, new ArrayBuffer(0));
+  if (!r.isOk) return outcomeErr<u64>(r.error);
+  const n = parseU64(r.data);
+  if (n === null) return outcomeErr<u64>(malformed("clock." + operation));
+  return n;
+}
+
+/** Wall-clock time: milliseconds since the Unix epoch. */
+export function clockNowMillis(): Outcome<u64> {
+  return clockRead("now_millis");
+}
+
+/** A monotonic clock in nanoseconds (only differences are meaningful). */
+export function clockMonotonicNanos(): Outcome<u64> {
+  return clockRead("monotonic_nanos");
+}
+
+/** `n` random bytes (the host accepts 1 to 65536). */
+export function randomBytes(n: i32): Result {
+  const r = kelpieCall("random", "bytes", String.UTF8.encode(n.toString()));
+  if (r.isOk && r.data.byteLength != n) return Result.err(malformed("random.bytes"));
+  return r;
+}
+
+/** A random u64. */
+export function randomU64(): Outcome<u64> {
+  const r = kelpieCall("random", "u64", new ArrayBuffer(0));
+  if (!r.isOk) return outcomeErr<u64>(r.error);
+  const data = r.data;
+  if (data.byteLength != 8) return outcomeErr<u64>(malformed("random.u64"));
+  return outcomeOk<u64>(load<u64>(changetype<usize>(data)));
+}
+
+// -- actors
+
+/**
+ * Invokes `operation` on the actor (`actorType`, `id`) with `payload`: Result.ok(its response)
+ * or an error (the target's guest error, or why the call could not be made). `actorType`, `id`
+ * and `operation` must not contain a newline.
+ */
+export function actorCall(actorType: string, id: string, operation: string, payload: ArrayBuffer): Result {
+  if (actorType.includes("\n") || id.includes("\n") || operation.includes("\n")) {
+    return Result.err("actor type, id and operation must not contain a newline");
+  }
+  const head = String.UTF8.encode(actorType + "\n" + id + "\n" + operation + "\n");
+  return kelpieCall("actors", "call", concat(head, payload));
+}
+
 // ---- the waPC entry point ----
 
 const UNKNOWN_OPERATION = String.UTF8.encode("unknown operation: ");
