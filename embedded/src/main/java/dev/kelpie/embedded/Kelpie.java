@@ -1,5 +1,10 @@
 package dev.kelpie.embedded;
 
+import dev.kelpie.api.actor.Actor;
+import dev.kelpie.api.actor.ActorLimits;
+import dev.kelpie.api.actor.ActorRef;
+import dev.kelpie.api.actor.ActorRuntime;
+import dev.kelpie.api.actor.ActorType;
 import dev.kelpie.api.host.HostFunction;
 import dev.kelpie.api.host.HostFunctionKey;
 import dev.kelpie.api.module.ExecutionMode;
@@ -11,9 +16,18 @@ import dev.kelpie.api.wapc.WapcHost;
 import dev.kelpie.api.wapc.WapcInstance;
 import dev.kelpie.api.wasm.CompiledModule;
 import dev.kelpie.api.wasm.GuestAdapter;
+import dev.kelpie.api.state.StateStore;
 import dev.kelpie.guest.assemblyscript.AssemblyScriptAdapter;
+import dev.kelpie.host.actors.ActorsHostFunctions;
+import dev.kelpie.host.clock.ClockHostFunctions;
+import dev.kelpie.host.log.LogHostFunctions;
+import dev.kelpie.host.state.StateHostFunctions;
 import dev.kelpie.registry.ChicoryModuleRegistry;
 import dev.kelpie.registry.RegistrySettings;
+import dev.kelpie.runtime.KelpieActorRuntime;
+import dev.kelpie.runtime.RuntimeSettings;
+import dev.kelpie.store.InMemoryStateStore;
+import dev.kelpie.store.MvStoreStateStore;
 import dev.kelpie.wapc.ChicoryWapcHost;
 import dev.kelpie.wapc.WapcSettings;
 import java.nio.file.Path;
@@ -24,11 +38,20 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
- * Kelpie in a plain Java program: load modules, create instances, invoke them. It wires the same
- * registry ({@link ChicoryModuleRegistry}), waPC host ({@link ChicoryWapcHost}) and guest adapters that
- * the OSGi bundles publish through Declarative Services.
+ * Kelpie in a plain Java program: load modules, run them as virtual actors or as bare waPC instances.
+ * It wires the same registry ({@link ChicoryModuleRegistry}), waPC host ({@link ChicoryWapcHost}), guest
+ * adapters, built-in host functions (state, log, clock, random, actors), state store and actor runtime
+ * ({@link KelpieActorRuntime}) that the OSGi bundles publish through Declarative Services.
+ *
+ * <pre>{@code
+ * try (Kelpie kelpie = Kelpie.builder().dataDirectory(Path.of("data")).build()) {
+ *     kelpie.deploy("counter", kelpie.load(Path.of("counter.wasm")));
+ *     byte[] value = kelpie.actor("counter", "c1").call("increment", new byte[0]);
+ * }
+ * }</pre>
  *
  * <pre>{@code
  * try (Kelpie kelpie = Kelpie.builder()
@@ -44,6 +67,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Kelpie implements AutoCloseable {
     private final ChicoryModuleRegistry registry;
     private final ChicoryWapcHost host;
+    private final StateStore store;
+    private final KelpieActorRuntime actors;
     private final Set<WapcInstance> instances = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
@@ -56,7 +81,13 @@ public final class Kelpie implements AutoCloseable {
         for (GuestAdapter adapter : builder.adapters) {
             host.addGuestAdapter(adapter);
         }
+        StateHostFunctions.all().forEach(host::register);
+        LogHostFunctions.all().forEach(host::register);
+        ClockHostFunctions.all().forEach(host::register);
+        ActorsHostFunctions.all().forEach(host::register);
         builder.hostFunctions.forEach(host::register);
+        this.store = builder.dataDirectory == null ? new InMemoryStateStore() : new MvStoreStateStore(builder.dataDirectory);
+        this.actors = new KelpieActorRuntime(registry, host, store, builder.runtimeSettings);
     }
 
     public static Builder builder() {
@@ -75,6 +106,30 @@ public final class Kelpie implements AutoCloseable {
         return new Module(registry.install(name, bytes));
     }
 
+    /** The actor runtime: deploy types, reference actors, list actors and stats. */
+    public ActorRuntime actors() {
+        return actors;
+    }
+
+    /** Deploys (or hot-swaps) a WASM actor type running a loaded module, with default limits. */
+    public void deploy(String type, Module module) {
+        deploy(type, module, ActorLimits.DEFAULTS);
+    }
+
+    public void deploy(String type, Module module, ActorLimits limits) {
+        actors.deploy(ActorType.wasm(type, module.descriptor().hash(), limits));
+    }
+
+    /** Deploys a native Java actor type. */
+    public void deployNative(String type, Supplier<? extends Actor> factory) {
+        actors.deploy(ActorType.nativeType(type, factory));
+    }
+
+    /** A reference to an actor. */
+    public ActorRef actor(String type, String id) {
+        return actors.ref(type, id);
+    }
+
     /** The module registry, for listing and removing modules. */
     public ModuleRegistry registry() {
         return registry;
@@ -90,14 +145,28 @@ public final class Kelpie implements AutoCloseable {
         return host.register(key, function);
     }
 
-    /** Closes every instance created through this Kelpie. Idempotent. */
+    /**
+     * Shuts the actor runtime down (queued messages drain, actors passivate), closes every instance
+     * created through this Kelpie and the state store. Idempotent.
+     */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
         closed = true;
+        actors.close();
         for (WapcInstance instance : new ArrayList<>(instances)) {
             instance.close();
         }
         instances.clear();
+        if (store instanceof AutoCloseable) {
+            try {
+                ((AutoCloseable) store).close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing the state store failed: " + e.getMessage(), e);
+            }
+        }
     }
 
     private void checkOpen() {
@@ -184,8 +253,22 @@ public final class Kelpie implements AutoCloseable {
         private final List<GuestAdapter> adapters = new ArrayList<>(List.of(new AssemblyScriptAdapter()));
         private final Map<HostFunctionKey, HostFunction> hostFunctions = new LinkedHashMap<>();
         private GuestConsole console;
+        private Path dataDirectory;
+        private RuntimeSettings runtimeSettings = RuntimeSettings.DEFAULTS;
 
         private Builder() {}
+
+        /** Keeps actor state durably in an H2 MVStore in this directory (default: in memory, lost on exit). */
+        public Builder dataDirectory(Path directory) {
+            this.dataDirectory = Objects.requireNonNull(directory, "data directory");
+            return this;
+        }
+
+        /** Worker threads, cap on active actors, shutdown grace. */
+        public Builder runtimeSettings(RuntimeSettings settings) {
+            this.runtimeSettings = Objects.requireNonNull(settings, "runtime settings");
+            return this;
+        }
 
         /** A host function under the default binding {@value HostFunction#DEFAULT_BINDING}. */
         public Builder hostFunction(String namespace, String operation, HostFunction function) {

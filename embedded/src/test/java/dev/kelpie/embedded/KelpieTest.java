@@ -4,6 +4,8 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kelpie.api.actor.ActorInvocationException;
+import dev.kelpie.api.actor.ActorRef;
 import dev.kelpie.api.host.HostFunctionKey;
 import dev.kelpie.api.module.ExecutionMode;
 import dev.kelpie.api.module.ModuleRejectedException;
@@ -47,7 +49,8 @@ class KelpieTest {
                 guest.invoke("log", "hi".getBytes(UTF_8));
             }
             assertThat(log).containsExactly("demo: hi");
-            assertThat(kelpie.host().hostFunctions()).containsExactly(new HostFunctionKey("kelpie", "greeting", "hello"));
+            assertThat(kelpie.host().hostFunctions()).contains(new HostFunctionKey("kelpie", "greeting", "hello"),
+                    new HostFunctionKey("kelpie", "state", "get"), new HostFunctionKey("kelpie", "actors", "call"));
             assertThat(kelpie.host().guestAdapters()).containsExactly("assemblyscript");
         }
     }
@@ -75,6 +78,33 @@ class KelpieTest {
 
             registration.close();
             assertThatThrownBy(() -> guest.invoke("host_call", call)).isInstanceOf(GuestCallException.class);
+        }
+    }
+
+    @Test
+    void runsWasmAndNativeActorsWithDurableState(@TempDir Path dir) throws IOException {
+        try (Kelpie kelpie = Kelpie.builder().dataDirectory(dir).build()) {
+            kelpie.deploy("counter", kelpie.load("counter.wasm", resource("/wasm/rust/counter.wasm")));
+            kelpie.deployNative("greeter", () -> (ctx, op, payload) -> ("hello " + ctx.self().id()).getBytes(UTF_8));
+            ActorRef counter = kelpie.actor("counter", "c1");
+            counter.call("increment", "5".getBytes(UTF_8));
+            assertThat(counter.call("increment", new byte[0])).asString(UTF_8).isEqualTo("6");
+            assertThat(kelpie.actor("greeter", "bob").call("hi", null)).asString(UTF_8).isEqualTo("hello bob");
+            assertThat(kelpie.actors().actors()).hasSize(2);
+        }
+        try (Kelpie kelpie = Kelpie.builder().dataDirectory(dir).build()) {
+            kelpie.deploy("counter", kelpie.load("counter.wasm", resource("/wasm/rust/counter.wasm")));
+            assertThat(kelpie.actor("counter", "c1").call("get", null)).asString(UTF_8).isEqualTo("6");
+        }
+    }
+
+    @Test
+    void actorsWithoutADataDirectoryKeepStateInMemory() throws IOException {
+        try (Kelpie kelpie = Kelpie.builder().build()) {
+            kelpie.deploy("counter", kelpie.load("counter.wasm", resource("/wasm/rust/counter.wasm")));
+            assertThat(kelpie.actor("counter", "m").call("increment", null)).asString(UTF_8).isEqualTo("1");
+            assertThatThrownBy(() -> kelpie.actor("nope", "x").call("op", null))
+                    .isInstanceOf(ActorInvocationException.class).hasMessageContaining("no actor type 'nope' is deployed");
         }
     }
 
