@@ -13,7 +13,7 @@ import dev.kelpie.api.wapc.WapcInstance;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
@@ -40,7 +40,7 @@ final class Activation implements ActorContext {
 
     final ActorId id;
     private final KelpieActorRuntime runtime;
-    private final ConcurrentLinkedQueue<Envelope> mailbox = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedDeque<Envelope> mailbox = new ConcurrentLinkedDeque<>();
     /** Messages waiting; -1 once retired from the directory (then senders look up a fresh activation). */
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicBoolean scheduled = new AtomicBoolean();
@@ -84,12 +84,16 @@ final class Activation implements ActorContext {
                 break;
             }
         }
-        mailbox.offer(envelope);
+        if (envelope.kind == Envelope.Kind.DEACTIVATE && envelope.urgent) {
+            mailbox.offerFirst(envelope);
+        } else {
+            mailbox.offerLast(envelope);
+        }
         schedule();
         return OK;
     }
 
-    private void schedule() {
+    void schedule() {
         if (scheduled.compareAndSet(false, true)) {
             runtime.executor().execute(drainTask);
         }
@@ -98,7 +102,7 @@ final class Activation implements ActorContext {
     /** Fails every message still queued (shutdown); the mailbox stays usable. */
     void failQueued(ActorInvocationException reason) {
         Envelope e;
-        while ((e = mailbox.poll()) != null) {
+        while ((e = mailbox.pollFirst()) != null) {
             queued.decrementAndGet();
             if (e.result != null) {
                 e.result.completeExceptionally(new ActorInvocationException(id, e.operation, reason.reason(), reason.detail()));
@@ -115,9 +119,13 @@ final class Activation implements ActorContext {
     private void drain() {
         try {
             for (int n = 0; n < BATCH; n++) {
-                Envelope e = mailbox.poll();
+                Envelope e = mailbox.pollFirst();
                 if (e == null) {
                     break;
+                }
+                if (e.kind == Envelope.Kind.INVOKE && runtime.isSuspended(id.namespace())) {
+                    mailbox.offerFirst(e); // held until the type is deployed again; the deploy reschedules us
+                    return;
                 }
                 queued.decrementAndGet();
                 process(e);
@@ -125,7 +133,7 @@ final class Activation implements ActorContext {
         } finally {
             scheduled.set(false);
         }
-        if (!mailbox.isEmpty()) {
+        if (!mailbox.isEmpty() && !(runtime.isSuspended(id.namespace()) && mailbox.peekFirst().kind == Envelope.Kind.INVOKE)) {
             schedule();
         } else if (!active && queued.compareAndSet(0, -1)) {
             runtime.retire(this);

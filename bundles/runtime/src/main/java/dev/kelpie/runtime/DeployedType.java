@@ -16,6 +16,8 @@ final class DeployedType {
     final TypeStats stats;
     /** Host namespaces its instances may call, or null for all. */
     final Set<String> hostNamespaces;
+    /** While suspended, its actors hold their messages (a code update is under way). */
+    volatile boolean suspended;
 
     DeployedType(ActorType type, CompiledModule compiled, TypeStats stats) {
         this.type = type;

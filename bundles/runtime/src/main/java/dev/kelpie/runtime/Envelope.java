@@ -16,9 +16,11 @@ final class Envelope {
     final CompletableFuture<byte[]> result;
     /** For DEACTIVATE: completes with whether the actor was active. */
     final CompletableFuture<Boolean> deactivated;
+    /** A deactivation that goes ahead of queued messages (suspension for a code update). */
+    final boolean urgent;
 
     private Envelope(Kind kind, String operation, byte[] payload, ActorId[] callChain,
-            CompletableFuture<byte[]> result, CompletableFuture<Boolean> deactivated) {
+            CompletableFuture<byte[]> result, CompletableFuture<Boolean> deactivated, boolean urgent) {
         this.kind = kind;
         this.operation = operation;
         this.payload = payload;
@@ -26,14 +28,20 @@ final class Envelope {
         this.enqueuedNanos = System.nanoTime();
         this.result = result;
         this.deactivated = deactivated;
+        this.urgent = urgent;
     }
 
     static Envelope invoke(String operation, byte[] payload, ActorId[] callChain) {
-        return new Envelope(Kind.INVOKE, operation, payload, callChain, new CompletableFuture<>(), null);
+        return new Envelope(Kind.INVOKE, operation, payload, callChain, new CompletableFuture<>(), null, false);
     }
 
     static Envelope deactivate() {
-        return new Envelope(Kind.DEACTIVATE, "(deactivate)", null, NO_CHAIN, null, new CompletableFuture<>());
+        return new Envelope(Kind.DEACTIVATE, "(deactivate)", null, NO_CHAIN, null, new CompletableFuture<>(), false);
+    }
+
+    /** A deactivation ahead of every queued message. */
+    static Envelope deactivateFirst() {
+        return new Envelope(Kind.DEACTIVATE, "(deactivate)", null, NO_CHAIN, null, new CompletableFuture<>(), true);
     }
 
     static final ActorId[] NO_CHAIN = new ActorId[0];

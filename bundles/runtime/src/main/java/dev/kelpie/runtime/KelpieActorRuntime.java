@@ -124,7 +124,43 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
                     "actor type '" + type.name() + "': module " + type.module() + " is not installed in the registry"));
         }
         TypeStats stats = statsByType.computeIfAbsent(type.name(), n -> new TypeStats());
-        types.put(type.name(), new DeployedType(type, compiled, stats));
+        DeployedType previous = types.put(type.name(), new DeployedType(type, compiled, stats));
+        if (previous != null && previous.suspended) {
+            rescheduleType(type.name()); // messages held during the update now run on the new code
+        }
+    }
+
+    @Override
+    public boolean suspend(String typeName) {
+        DeployedType t = typeName == null ? null : types.get(typeName);
+        if (t == null) {
+            return false;
+        }
+        t.suspended = true;
+        List<CompletableFuture<Boolean>> done = new ArrayList<>();
+        for (Activation a : directory.values()) {
+            if (a.id.namespace().equals(typeName)) {
+                Envelope e = Envelope.deactivateFirst();
+                if (a.enqueue(e, Integer.MAX_VALUE) == Activation.OK) {
+                    done.add(e.deactivated);
+                }
+            }
+        }
+        awaitAll(done, t.type.limits().invocationTimeout().plusSeconds(5));
+        return true;
+    }
+
+    boolean isSuspended(String typeName) {
+        DeployedType t = types.get(typeName);
+        return t != null && t.suspended;
+    }
+
+    private void rescheduleType(String typeName) {
+        for (Activation a : directory.values()) {
+            if (a.id.namespace().equals(typeName)) {
+                a.schedule();
+            }
+        }
     }
 
     @Override
@@ -140,6 +176,7 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
             }
         }
         awaitAll(done, removed.type.limits().invocationTimeout().plusSeconds(5));
+        rescheduleType(typeName); // messages held by a suspension now fail: the type is gone
         statsByType.remove(typeName);
         return true;
     }

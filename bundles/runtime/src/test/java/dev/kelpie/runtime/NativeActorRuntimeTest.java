@@ -368,6 +368,62 @@ class NativeActorRuntimeTest {
     }
 
     @Test
+    void suspendHoldsMessagesUntilTheNewCodeIsDeployed() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch started = new CountDownLatch(1);
+        Counting.deactivated.set(0);
+        runtime.deploy(ActorType.nativeType("upd", () -> (ctx, op, payload) -> {
+            if (op.equals("block")) {
+                started.countDown();
+                release.await(20, TimeUnit.SECONDS);
+            }
+            return "old".getBytes(UTF_8);
+        }));
+        ActorRef ref = runtime.ref("upd", "u");
+        var inFlight = ref.invoke("block", null).toCompletableFuture();
+        assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+        List<CompletableFuture<byte[]>> queued = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            queued.add(ref.invoke("m", null).toCompletableFuture());
+        }
+
+        var suspending = CompletableFuture.supplyAsync(() -> runtime.suspend("upd"));
+        Thread.sleep(50);
+        release.countDown();
+        assertThat(suspending.get(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(inFlight.get(10, TimeUnit.SECONDS)).asString(UTF_8).isEqualTo("old");
+        assertThat(runtime.actors()).as("passivated for the update").isEmpty();
+        for (int i = 0; i < 5; i++) {
+            queued.add(ref.invoke("m", null).toCompletableFuture());
+        }
+        Thread.sleep(100);
+        assertThat(queued).allMatch(f -> !f.isDone());
+
+        runtime.deploy(ActorType.nativeType("upd", () -> (ctx, op, payload) -> "new".getBytes(UTF_8)));
+
+        for (var q : queued) {
+            assertThat(q.get(10, TimeUnit.SECONDS)).asString(UTF_8).isEqualTo("new");
+        }
+        assertThat(runtime.suspend("nope")).isFalse();
+    }
+
+    @Test
+    void undeployAfterSuspendFailsTheHeldMessages() throws Exception {
+        runtime.deploy(ActorType.nativeType("held", Counting::new));
+        runtime.ref("held", "h").call("x", null);
+        runtime.suspend("held");
+        var held = runtime.ref("held", "h").invoke("x", null).toCompletableFuture();
+        Thread.sleep(50);
+        assertThat(held).isNotDone();
+
+        runtime.undeploy("held");
+
+        Throwable t = failureOf(held);
+        assertThat(t).isInstanceOf(ActorInvocationException.class);
+        assertThat(((ActorInvocationException) t).reason()).isEqualTo(Reason.SHUT_DOWN);
+    }
+
+    @Test
     void undeployPassivatesAndLaterMessagesFailClearly() throws Exception {
         Counting.deactivated.set(0);
         runtime.deploy(ActorType.nativeType("gone", Counting::new));

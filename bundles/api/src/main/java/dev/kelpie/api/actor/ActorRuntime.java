@@ -35,6 +35,16 @@ public interface ActorRuntime {
      */
     boolean undeploy(String typeName);
 
+    /**
+     * Pauses an actor type for a code update: each of its actors finishes the turn in flight and is
+     * passivated (its state is durable); messages for the type wait in their mailboxes, and new ones are
+     * accepted, until the type is {@link #deploy deployed} again (they then run on the new code) or
+     * {@link #undeploy undeployed} (they then fail with {@link ActorInvocationException.Reason#SHUT_DOWN}).
+     *
+     * @return whether the type was deployed
+     */
+    boolean suspend(String typeName);
+
     List<ActorType> types();
 
     Optional<ActorType> type(String name);
