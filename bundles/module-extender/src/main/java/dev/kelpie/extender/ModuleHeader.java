@@ -1,0 +1,127 @@
+package dev.kelpie.extender;
+
+import dev.kelpie.api.actor.ActorLimits;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.felix.utils.manifest.Attribute;
+import org.apache.felix.utils.manifest.Clause;
+import org.apache.felix.utils.manifest.Parser;
+
+/**
+ * The {@value #NAME} manifest header of a module bundle: one clause per actor type.
+ *
+ * <pre>
+ * Kelpie-Module: counter;path=wasm/counter.wasm;timeout=30s;memory=256MiB;payload=1MiB;
+ *   mailbox=10000;idle=5m;namespaces="actors,greeting"
+ * </pre>
+ *
+ * {@code path} is required; every other attribute defaults to {@link ActorLimits#DEFAULTS}. Without
+ * {@code namespaces} the type may call only the core host namespaces (state, log, clock, random).
+ */
+final class ModuleHeader {
+    static final String NAME = "Kelpie-Module";
+    private static final Set<String> ATTRIBUTES =
+            Set.of("path", "timeout", "memory", "payload", "mailbox", "idle", "namespaces");
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
+    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(|b|k|kb|kib|m|mb|mib|g|gb|gib)");
+
+    /** One declared actor type. */
+    record Entry(String type, String path, ActorLimits limits, Set<String> namespaces) {}
+
+    private ModuleHeader() {}
+
+    /** Parses the header; every error names the bundle, the clause and what is wrong. */
+    static List<Entry> parse(String bundle, String header) {
+        if (header == null || header.isBlank()) {
+            throw new IllegalArgumentException("bundle " + bundle + ": the " + NAME + " header is empty");
+        }
+        Clause[] clauses;
+        try {
+            clauses = Parser.parseHeader(header);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("bundle " + bundle + ": the " + NAME + " header cannot be parsed: " + e.getMessage(), e);
+        }
+        List<Entry> entries = new ArrayList<>();
+        Set<String> seen = new LinkedHashSet<>();
+        for (Clause clause : clauses) {
+            String type = clause.getName();
+            String where = "bundle " + bundle + ", " + NAME + " type '" + type + "'";
+            for (Attribute a : clause.getAttributes()) {
+                if (!ATTRIBUTES.contains(a.getName())) {
+                    throw new IllegalArgumentException(where + ": unknown attribute '" + a.getName() + "' (known: "
+                            + String.join(", ", new java.util.TreeSet<>(ATTRIBUTES)) + ")");
+                }
+            }
+            if (!seen.add(type)) {
+                throw new IllegalArgumentException(where + ": declared twice");
+            }
+            String path = clause.getAttribute("path");
+            if (path == null || path.isBlank()) {
+                throw new IllegalArgumentException(where + ": no path=<entry of the .wasm in the bundle>");
+            }
+            ActorLimits limits = ActorLimits.DEFAULTS;
+            try {
+                String v;
+                if ((v = clause.getAttribute("timeout")) != null) {
+                    limits = limits.withInvocationTimeout(duration(v));
+                }
+                if ((v = clause.getAttribute("idle")) != null) {
+                    limits = limits.withIdleTimeout(duration(v));
+                }
+                if ((v = clause.getAttribute("memory")) != null) {
+                    limits = limits.withMaxMemoryBytes(size(v));
+                }
+                if ((v = clause.getAttribute("payload")) != null) {
+                    limits = limits.withMaxPayloadBytes(Math.toIntExact(size(v)));
+                }
+                if ((v = clause.getAttribute("mailbox")) != null) {
+                    limits = limits.withMailboxCapacity(Integer.parseInt(v.trim()));
+                }
+            } catch (IllegalArgumentException | ArithmeticException e) {
+                throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+            }
+            Set<String> namespaces = new LinkedHashSet<>();
+            String ns = clause.getAttribute("namespaces");
+            if (ns != null) {
+                Arrays.stream(ns.split(",")).map(String::trim).filter(s -> !s.isEmpty()).forEach(namespaces::add);
+            }
+            entries.add(new Entry(type, path.startsWith("/") ? path.substring(1) : path, limits, namespaces));
+        }
+        return entries;
+    }
+
+    static Duration duration(String text) {
+        Matcher m = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
+        if (!m.matches()) {
+            throw new IllegalArgumentException("'" + text + "' is not a duration like 500ms, 30s, 5m or 1h");
+        }
+        long n = Long.parseLong(m.group(1));
+        switch (m.group(2)) {
+            case "ms": return Duration.ofMillis(n);
+            case "s": return Duration.ofSeconds(n);
+            case "m": return Duration.ofMinutes(n);
+            default: return Duration.ofHours(n);
+        }
+    }
+
+    static long size(String text) {
+        Matcher m = SIZE.matcher(text.trim().toLowerCase(Locale.ROOT));
+        if (!m.matches()) {
+            throw new IllegalArgumentException("'" + text + "' is not a size like 65536, 64KiB, 256MiB or 1GiB");
+        }
+        long n = Long.parseLong(m.group(1));
+        switch (m.group(2)) {
+            case "k": case "kb": case "kib": return Math.multiplyExact(n, 1024L);
+            case "m": case "mb": case "mib": return Math.multiplyExact(n, 1024L * 1024);
+            case "g": case "gb": case "gib": return Math.multiplyExact(n, 1024L * 1024 * 1024);
+            default: return n;
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package dev.kelpie.extender;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.kelpie.api.actor.ActorLimits;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class ModuleHeaderTest {
+
+    @Test
+    void parsesTypesPathsLimitsAndNamespaces() {
+        List<ModuleHeader.Entry> entries = ModuleHeader.parse("b 1.0",
+                "counter;path=wasm/counter.wasm;timeout=500ms;memory=64MiB;payload=64k;mailbox=50;idle=2m;"
+                        + "namespaces=\"actors, greeting\", echo;path=/wasm/testbed.wasm");
+
+        assertThat(entries).hasSize(2);
+        ModuleHeader.Entry counter = entries.get(0);
+        assertThat(counter.type()).isEqualTo("counter");
+        assertThat(counter.path()).isEqualTo("wasm/counter.wasm");
+        assertThat(counter.limits()).isEqualTo(new ActorLimits(Duration.ofMillis(500), 64L << 20, 64 << 10, 50, Duration.ofMinutes(2)));
+        assertThat(counter.namespaces()).containsExactly("actors", "greeting");
+        assertThat(entries.get(1).path()).isEqualTo("wasm/testbed.wasm");
+        assertThat(entries.get(1).limits()).isEqualTo(ActorLimits.DEFAULTS);
+        assertThat(entries.get(1).namespaces()).isEqualTo(Set.of());
+    }
+
+    @Test
+    void errorsNameBundleTypeAndProblem() {
+        assertThatThrownBy(() -> ModuleHeader.parse("b 1.0", " "))
+                .hasMessage("bundle b 1.0: the Kelpie-Module header is empty");
+        assertThatThrownBy(() -> ModuleHeader.parse("b 1.0", "counter;timeout=1s"))
+                .hasMessage("bundle b 1.0, Kelpie-Module type 'counter': no path=<entry of the .wasm in the bundle>");
+        assertThatThrownBy(() -> ModuleHeader.parse("b 1.0", "counter;path=a.wasm;timeout=soon"))
+                .hasMessage("bundle b 1.0, Kelpie-Module type 'counter': 'soon' is not a duration like 500ms, 30s, 5m or 1h");
+        assertThatThrownBy(() -> ModuleHeader.parse("b 1.0", "counter;path=a.wasm;memory=lots"))
+                .hasMessageContaining("'lots' is not a size");
+        assertThatThrownBy(() -> ModuleHeader.parse("b 1.0", "counter;path=a.wasm;memory=1k"))
+                .hasMessageContaining("maxMemoryBytes must be at least one 64 KiB page");
+        assertThatThrownBy(() -> ModuleHeader.parse("b 1.0", "counter;path=a.wasm;mailbox=0"))
+                .hasMessageContaining("mailboxCapacity must be at least 1");
+        assertThatThrownBy(() -> ModuleHeader.parse("b 1.0", "counter;path=a.wasm;colour=blue"))
+                .hasMessageContaining("unknown attribute 'colour'");
+        assertThatThrownBy(() -> ModuleHeader.parse("b 1.0", "c;path=a.wasm, c;path=b.wasm"))
+                .hasMessageContaining("type 'c': declared twice");
+        assertThatThrownBy(() -> ModuleHeader.parse("b 1.0", "c;path=a.wasm;payload=9g"))
+                .hasMessageContaining("type 'c'");
+    }
+
+    @Test
+    void sizesAndDurations() {
+        assertThat(ModuleHeader.size("65536")).isEqualTo(65536);
+        assertThat(ModuleHeader.size("2 GiB")).isEqualTo(2L << 30);
+        assertThat(ModuleHeader.duration("1h")).isEqualTo(Duration.ofHours(1));
+    }
+}
