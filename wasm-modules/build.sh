@@ -2,6 +2,7 @@
 # Rebuilds every Kelpie test and example guest from source into its committed location:
 #   rust/testbed/testbed.wasm            (Rust, SDK rust/kelpie-guest, Debian rustc 1.63)
 #   rust/counter/counter.wasm            (Rust example actor `counter`, same SDK and flags)
+#   rust/counter/counter-v2.wasm         (the same with --cfg counter_v2: `version` answers 2)
 #   assemblyscript/testbed/testbed.wasm  (AssemblyScript 0.28.x pinned by package-lock.json)
 #   wat/*.wasm                           (edge-case modules for tests, wabt's wat2wasm)
 # Usage: wasm-modules/build.sh           build and overwrite the committed .wasm files
@@ -62,6 +63,13 @@ build_rust() { # <root dir to write rust/<name>/<name>.wasm under>
     node "$HERE/tools/strip-exports.mjs" "$work/$name.wasm" "$root/rust/$name/$name.wasm" \
       __heap_base __data_end
   done
+  # The counter's second version (operation `version` answers 2), for hot-swap tests of module bundles.
+  "$RUSTC" "${RUST_FLAGS[@]}" --crate-type cdylib --crate-name counter -C metadata=counter --cfg counter_v2 \
+    -C lto -C strip=symbols \
+    --extern kelpie_guest="$work/libkelpie_guest.rlib" \
+    -o "$work/counter-v2.wasm" "$HERE/rust/counter/src/lib.rs"
+  node "$HERE/tools/strip-exports.mjs" "$work/counter-v2.wasm" "$root/rust/counter/counter-v2.wasm" \
+    __heap_base __data_end
 }
 
 build_assemblyscript() { # <out.wasm>
@@ -81,6 +89,7 @@ GUESTS=()
 for name in "${RUST_GUESTS[@]}"; do
   GUESTS+=("rust/$name/$name.wasm")
 done
+GUESTS+=(rust/counter/counter-v2.wasm)
 GUESTS+=(assemblyscript/testbed/testbed.wasm)
 for wat in "$HERE"/wat/*.wat; do
   GUESTS+=("wat/$(basename "${wat%.wat}").wasm")

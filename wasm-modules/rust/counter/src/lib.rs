@@ -48,6 +48,18 @@ pub extern "C" fn wapc_init() {
     register("put", put);
     register("fetch", fetch);
     register("remove", remove);
+    register("version", version);
+}
+
+/// `counter.wasm` answers 1, `counter-v2.wasm` (built with `--cfg counter_v2`) answers 2: two versions
+/// of one actor for hot-swap tests.
+#[cfg(not(counter_v2))]
+const VERSION: &str = "1";
+#[cfg(counter_v2)]
+const VERSION: &str = "2";
+
+fn version(_payload: &[u8]) -> Result<Vec<u8>, String> {
+    Ok(VERSION.as_bytes().to_vec())
 }
 
 #[no_mangle]
