@@ -57,7 +57,7 @@ public final class ModuleExtender {
     public @interface Config {
         @AttributeDefinition(description = "How long a stopped module bundle's types wait for it to come back "
                 + "(an update) before they are removed, in milliseconds")
-        long update_grace_millis() default 2000;
+        long update__grace__millis() default 2000;
     }
 
     /** What one active module bundle deployed. */
@@ -82,7 +82,7 @@ public final class ModuleExtender {
         this.context = context;
         this.registry = registry;
         this.runtime = runtime;
-        this.graceMillis = config.update_grace_millis();
+        this.graceMillis = config.update__grace__millis();
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "kelpie-extender");
             t.setDaemon(true);

@@ -57,10 +57,10 @@ public final class ChicoryModuleRegistry implements ModuleRegistry {
     @ObjectClassDefinition(name = "Kelpie module registry", description = "Size cap and execution mode of WASM modules")
     public @interface Config {
         @AttributeDefinition(description = "Largest module accepted, in bytes")
-        long max_module_bytes() default RegistrySettings.DEFAULT_MAX_MODULE_BYTES;
+        long max__module__bytes() default RegistrySettings.DEFAULT_MAX_MODULE_BYTES;
 
         @AttributeDefinition(description = "'compiled' (Chicory runtime compiler) or 'interpreted'")
-        String execution_mode() default "compiled";
+        String execution__mode() default "compiled";
     }
 
     private final RegistrySettings settings;
@@ -68,7 +68,7 @@ public final class ChicoryModuleRegistry implements ModuleRegistry {
 
     @Activate
     public ChicoryModuleRegistry(Config config) {
-        this(new RegistrySettings(config.max_module_bytes(), ExecutionMode.parse(config.execution_mode())));
+        this(new RegistrySettings(config.max__module__bytes(), ExecutionMode.parse(config.execution__mode())));
     }
 
     public ChicoryModuleRegistry(RegistrySettings settings) {

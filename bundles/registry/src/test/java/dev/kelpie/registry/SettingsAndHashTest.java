@@ -142,12 +142,12 @@ class SettingsAndHashTest {
             }
 
             @Override
-            public long max_module_bytes() {
+            public long max__module__bytes() {
                 return max;
             }
 
             @Override
-            public String execution_mode() {
+            public String execution__mode() {
                 return mode;
             }
         };

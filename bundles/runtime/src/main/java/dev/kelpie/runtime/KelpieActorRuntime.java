@@ -56,10 +56,10 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
         int workers() default 0;
 
         @AttributeDefinition(description = "Cap on active actors; least recently used idle ones are passivated past it")
-        int max_active_actors() default 100_000;
+        int max__active__actors() default 100_000;
 
         @AttributeDefinition(description = "Seconds close() lets queued messages drain before failing them")
-        int shutdown_grace_seconds() default 10;
+        int shutdown__grace__seconds() default 10;
     }
 
     private final ModuleRegistry registry;
@@ -81,8 +81,8 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
             @Reference StateStore store, Config config) {
         this(registry, wapcHost, store, new RuntimeSettings(
                 config.workers() > 0 ? config.workers() : Runtime.getRuntime().availableProcessors(),
-                config.max_active_actors(), RuntimeSettings.DEFAULTS.watchdogTick(),
-                Duration.ofSeconds(config.shutdown_grace_seconds())));
+                config.max__active__actors(), RuntimeSettings.DEFAULTS.watchdogTick(),
+                Duration.ofSeconds(config.shutdown__grace__seconds())));
     }
 
     public KelpieActorRuntime(ModuleRegistry registry, WapcHost wapcHost, StateStore store, RuntimeSettings settings) {

@@ -50,7 +50,7 @@ public final class ChicoryWapcHost implements WapcHost {
     @ObjectClassDefinition(name = "Kelpie waPC host", description = "Defaults for guest instances")
     public @interface Config {
         @AttributeDefinition(description = "Default cap on a guest's memory, in 64 KiB pages (4096 = 256 MiB)")
-        int max_memory_pages() default WapcSettings.DEFAULT_MAX_MEMORY_PAGES;
+        int max__memory__pages() default WapcSettings.DEFAULT_MAX_MEMORY_PAGES;
     }
 
     private final WapcSettings settings;
@@ -60,7 +60,7 @@ public final class ChicoryWapcHost implements WapcHost {
 
     @Activate
     public ChicoryWapcHost(Config config) {
-        this(new WapcSettings(config.max_memory_pages()));
+        this(new WapcSettings(config.max__memory__pages()));
     }
 
     public ChicoryWapcHost(WapcSettings settings) {

@@ -1,0 +1,404 @@
+package dev.kelpie.store;
+
+import dev.kelpie.api.actor.ActorId;
+import dev.kelpie.api.state.StateStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
+import org.h2.mvstore.Cursor;
+import org.h2.mvstore.DataUtils;
+import org.h2.mvstore.MVMap;
+import org.h2.mvstore.MVStore;
+import org.h2.mvstore.MVStoreException;
+import org.h2.mvstore.type.ByteArrayDataType;
+import org.h2.mvstore.type.StringDataType;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * The embedded durable state store: one H2 MVStore file, {@code <data_dir>/kelpie-state.mv.db}, holding
+ * one sorted map of all actors' state (layout in {@link StateKeys}).
+ *
+ * <h2>Atomicity and durability</h2>
+ * The store is opened with auto-commit off (no background writer, and no write triggered by the amount
+ * of unsaved changes), so nothing reaches the file except through an explicit {@link MVStore#commit()}.
+ * {@link #commit} applies all changes of a turn to the map and then calls {@code MVStore.commit()}, all
+ * under one lock, so each MVStore commit holds whole turns only. MVStore writes a commit as one chunk with
+ * checksums and on open recovers to the newest complete chunk, so a turn is in the file entirely or not at
+ * all.
+ *
+ * <p>When {@link #commit} returns, the chunk has been written with {@code FileChannel.write}: it is in
+ * the operating system's page cache and survives the death of this process by any means (SIGKILL, the
+ * OOM killer, a JVM crash). That is the {@link StateStore} contract, and it needs no fsync.
+ *
+ * <p>Power loss or a kernel crash is another matter. The file is fsynced at most every
+ * {@code sync_interval_ms} (default {@value #DEFAULT_SYNC_INTERVAL_MS} ms) on the commit path, and the
+ * space of a superseded chunk is reused only once the chunk that superseded it has been fsynced (the
+ * store pins the MVStore version of the last fsync; MVStore's own time-based retention is turned off,
+ * it lets the file grow by hundreds of MB under a steady stream of small commits). So after a power
+ * loss the file recovers to a consistent turn boundary no older than the last fsync: the commits of
+ * the last interval before it may be lost, and when commits stop, the last ones wait for the next
+ * commit or the OS's own writeback (about 30 s on Linux) to reach the disk. With
+ * {@code sync_interval_ms = 0} every commit is fsynced before it returns and survives power loss too,
+ * on hardware that honours fsync, at the cost of one fsync per turn.
+ *
+ * <p>Reads take no lock. A read of an actor while a commit of that same actor is being applied may see
+ * part of it (or a change that a failing commit then takes back); the runtime never does that, because an
+ * actor's turns and their reads are serial.
+ *
+ * <p>The ConfigAdmin properties are {@code data_dir} and {@code sync_interval_ms} (the double underscores
+ * in {@link Config} are how DS spells one underscore; a single one would become a dot).
+ */
+@Component(service = StateStore.class, configurationPid = MvStoreStateStore.PID,
+        property = StateStore.NAME + "=" + MvStoreStateStore.STORE_NAME)
+@Designate(ocd = MvStoreStateStore.Config.class)
+public final class MvStoreStateStore implements StateStore, AutoCloseable {
+    public static final String PID = "dev.kelpie.store.mvstore";
+    public static final String STORE_NAME = "mvstore";
+    public static final String FILE_NAME = "kelpie-state.mv.db";
+    /** System property giving the base directory of relative data directories. */
+    public static final String HOME_PROPERTY = "kelpie.home";
+    static final String MAP_NAME = "kelpie.state";
+    /**
+     * Every this many commits, chunks that are mostly dead are rewritten (the housekeeping MVStore's
+     * background thread would do, which is off here).
+     */
+    private static final int COMPACT_EVERY_COMMITS = 1024;
+    private static final int COMPACT_TARGET_FILL_RATE = 50;
+    private static final int COMPACT_WRITE_BYTES = 1 << 20;
+    public static final long DEFAULT_SYNC_INTERVAL_MS = 100;
+
+    /** ConfigAdmin configuration of the store: properties {@code data_dir} and {@code sync_interval_ms}. */
+    @ObjectClassDefinition(name = "Kelpie state store (H2 MVStore)",
+            description = "Where the embedded durable state store keeps its file")
+    public @interface Config {
+        @AttributeDefinition(name = "Data directory", description = "Directory of the store file kelpie-state.mv.db; a relative path is "
+                + "resolved against the system property kelpie.home, or the working directory without it")
+        String data__dir() default "data";
+
+        @AttributeDefinition(name = "Sync interval (ms)", description = "fsync the file at most this often on the commit path, in ms; "
+                + "0 fsyncs every commit so committed turns also survive a power loss (slower). Committed turns "
+                + "survive any crash of the process either way")
+        long sync__interval__ms() default DEFAULT_SYNC_INTERVAL_MS;
+    }
+
+    private final Path file;
+    private final long syncIntervalNanos;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final MVStore store;
+    private final MVMap<String, byte[]> map;
+    private volatile boolean closed;
+    private long commitsSinceCompaction;
+    /** Version usage held at the version of the last fsync, so chunks superseded after it stay intact. */
+    private MVStore.TxCounter durablePin;
+    private long lastSyncNanos;
+
+    @Activate
+    public MvStoreStateStore(Config config) {
+        this(resolveDataDir(config.data__dir()), config.sync__interval__ms());
+    }
+
+    /** Opens (creating if needed) the store in the directory, fsyncing at most every 100 ms. */
+    public MvStoreStateStore(Path dataDir) {
+        this(dataDir, DEFAULT_SYNC_INTERVAL_MS);
+    }
+
+    /**
+     * Opens (creating if needed) the store in the directory.
+     *
+     * @param syncIntervalMillis fsync at most this often, 0 for every commit (see the class comment)
+     * @throws IllegalStateException naming the path and the cause when the directory cannot be created or
+     *     the file cannot be opened: unreadable, corrupt, read-only, or locked by another open store
+     */
+    public MvStoreStateStore(Path dataDir, long syncIntervalMillis) {
+        if (dataDir == null) {
+            throw new IllegalArgumentException("no data directory given for the state store");
+        }
+        if (syncIntervalMillis < 0) {
+            throw new IllegalArgumentException("sync_interval_ms is " + syncIntervalMillis + "; it must be 0 or more");
+        }
+        Path dir = dataDir.toAbsolutePath().normalize();
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException | SecurityException e) {
+            throw new IllegalStateException("cannot create the state store directory " + dir + ": " + e, e);
+        }
+        this.file = dir.resolve(FILE_NAME);
+        this.syncIntervalNanos = syncIntervalMillis * 1_000_000L;
+        if (Files.exists(file) && !Files.isWritable(file)) {
+            // MVStore would silently open it read-only and only fail on the first commit
+            throw new IllegalStateException("cannot open the state store " + file + ": the file is not writable");
+        }
+        MVStore opened = null;
+        MVMap<String, byte[]> stateMap;
+        try {
+            opened = new MVStore.Builder()
+                    .fileName(file.toString())
+                    // no background commits (delay 0) and none triggered by unsaved memory (buffer 0):
+                    // in 2.x autoCommitDisabled() alone leaves the latter on, which could write half a turn
+                    .autoCommitDisabled()
+                    .autoCommitBufferSize(0)
+                    .open();
+            stateMap = opened.openMap(MAP_NAME, new MVMap.Builder<String, byte[]>()
+                    .keyType(StringDataType.INSTANCE)
+                    .valueType(ByteArrayDataType.INSTANCE));
+        } catch (MVStoreException e) {
+            closeQuietly(opened);
+            throw new IllegalStateException("cannot open the state store " + file + ": " + explain(e), e);
+        } catch (RuntimeException e) {
+            closeQuietly(opened);
+            throw new IllegalStateException("cannot open the state store " + file + ": " + e, e);
+        }
+        if (opened.getFileStore().isReadOnly()) {
+            closeQuietly(opened);
+            throw new IllegalStateException("cannot open the state store " + file + ": it opened read-only");
+        }
+        this.store = opened;
+        this.map = stateMap;
+        try {
+            // reuse a superseded chunk's space only once its successor is on disk (see the class comment)
+            store.setRetentionTime(0);
+            syncAndPin();
+        } catch (RuntimeException e) {
+            closeQuietly(opened);
+            throw new IllegalStateException("cannot open the state store " + file + ": " + e, e);
+        }
+    }
+
+    /**
+     * The data directory for a configured value: an absolute path as it is, a relative one against the
+     * system property {@code kelpie.home} when set, else against the working directory.
+     */
+    public static Path resolveDataDir(String configured) {
+        String value = configured == null || configured.isBlank() ? "data" : configured.trim();
+        try {
+            Path p = Path.of(value);
+            if (p.isAbsolute()) {
+                return p.normalize();
+            }
+            String home = System.getProperty(HOME_PROPERTY);
+            Path base = home == null || home.isBlank() ? Path.of("") : Path.of(home.trim());
+            return base.resolve(p).toAbsolutePath().normalize();
+        } catch (InvalidPathException e) {
+            throw new IllegalArgumentException("data_dir '" + value + "' is not a valid path: " + e.getMessage(), e);
+        }
+    }
+
+    /** The store file. */
+    public Path file() {
+        return file;
+    }
+
+    @Override
+    public byte[] get(ActorId actor, String key) {
+        String k = StateKeys.forRead(actor, key);
+        MVStore.TxCounter reading = beginRead();
+        try {
+            byte[] v = map.get(k);
+            return v == null ? null : v.clone();
+        } catch (MVStoreException e) {
+            throw readFailed(actor, e);
+        } finally {
+            store.deregisterVersionUsage(reading);
+        }
+    }
+
+    @Override
+    public List<String> keys(ActorId actor, String prefix) {
+        String from = StateKeys.forListing(actor, prefix);
+        int actorPrefixLength = StateKeys.actorPrefix(actor).length();
+        List<String> out = new ArrayList<>();
+        MVStore.TxCounter reading = beginRead();
+        try {
+            // the matching keys are one contiguous range starting at the ceiling of 'from'
+            Cursor<String, byte[]> cursor = map.cursor(from);
+            while (cursor.hasNext()) {
+                String k = cursor.next();
+                if (!k.startsWith(from)) {
+                    break;
+                }
+                out.add(k.substring(actorPrefixLength));
+            }
+            return out;
+        } catch (MVStoreException e) {
+            throw readFailed(actor, e);
+        } finally {
+            store.deregisterVersionUsage(reading);
+        }
+    }
+
+    @Override
+    public void commit(ActorId actor, Map<String, byte[]> changes) {
+        List<StateKeys.Change> batch = StateKeys.forCommit(actor, changes);
+        if (batch.isEmpty()) {
+            return;
+        }
+        lock.lock();
+        try {
+            checkOpen();
+            try {
+                for (StateKeys.Change c : batch) {
+                    if (c.value() == null) {
+                        map.remove(c.storageKey());
+                    } else {
+                        map.put(c.storageKey(), c.value());
+                    }
+                }
+                store.commit();
+            } catch (RuntimeException | Error e) {
+                // take back whatever of the turn reached the map; a store that panicked is closed already
+                try {
+                    if (!store.isClosed()) {
+                        store.rollback();
+                    }
+                } catch (RuntimeException r) {
+                    e.addSuppressed(r);
+                }
+                throw new IllegalStateException("cannot commit the state of actor " + actor + " to " + file + ": "
+                        + (e instanceof MVStoreException m ? explain(m) : e.toString()), e);
+            }
+            if (System.nanoTime() - lastSyncNanos >= syncIntervalNanos) {
+                try {
+                    syncAndPin();
+                } catch (RuntimeException e) {
+                    // after a failed fsync the kernel may already have dropped dirty pages: nothing written
+                    // since the last good fsync can be trusted to reach the disk, so stop writing at all
+                    closed = true;
+                    closeQuietly(store);
+                    throw new IllegalStateException("the turn of actor " + actor + " was written to " + file
+                            + " but the fsync after it failed, so the store is closed: "
+                            + (e instanceof MVStoreException m ? explain(m) : e.toString()), e);
+                }
+            }
+            if (++commitsSinceCompaction >= COMPACT_EVERY_COMMITS) {
+                commitsSinceCompaction = 0;
+                compact();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** fsyncs the file and moves the pin to the version now on disk. Under the lock (or in the constructor). */
+    private void syncAndPin() {
+        store.sync();
+        MVStore.TxCounter previous = durablePin;
+        durablePin = store.registerVersionUsage();
+        if (previous != null) {
+            store.deregisterVersionUsage(previous);
+        }
+        lastSyncNanos = System.nanoTime();
+    }
+
+    /**
+     * Rewrites the live pages of mostly dead chunks; it only moves committed data, so a crash during it
+     * loses nothing. The turn that triggered it is committed already, so a failure here is not its failure:
+     * if it broke the store, the next operation reports that.
+     */
+    private void compact() {
+        try {
+            if (store.compact(COMPACT_TARGET_FILL_RATE, COMPACT_WRITE_BYTES)) {
+                store.commit();
+            }
+        } catch (RuntimeException e) {
+            try {
+                if (!store.isClosed()) {
+                    store.rollback();
+                }
+            } catch (RuntimeException ignored) {
+                // reported by the next operation
+            }
+        }
+    }
+
+    @Override
+    public String describe() {
+        return STORE_NAME + " " + file + (closed ? " (closed)" : "");
+    }
+
+    /** Closes the store; every commit has been written already. Idempotent. */
+    @Deactivate
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (!closed) {
+                closed = true;
+                if (!store.isClosed()) {
+                    store.sync();
+                    // MVStore expects no version in use when it closes
+                    store.deregisterVersionUsage(durablePin);
+                    store.close();
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** For tests in this package only. */
+    MVStore mvStoreForTests() {
+        return store;
+    }
+
+    /** For tests in this package only. */
+    MVMap<String, byte[]> mvMapForTests() {
+        return map;
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+
+    /**
+     * Registers a read of the current version, so the chunks it may still have to load are not reused
+     * while it runs (readers do not take the commit lock).
+     */
+    private MVStore.TxCounter beginRead() {
+        checkOpen();
+        return store.registerVersionUsage();
+    }
+
+    private IllegalStateException readFailed(ActorId actor, MVStoreException e) {
+        return new IllegalStateException("cannot read the state of actor " + actor + " from " + file + ": "
+                + (closed || store.isClosed() ? "the store is closed" : explain(e)), e);
+    }
+
+    private void checkOpen() {
+        if (closed || store.isClosed()) {
+            MVStoreException panic = store.getPanicException();
+            throw new IllegalStateException("the state store " + file + " is closed"
+                    + (panic == null ? "" : " after a failure: " + explain(panic)), panic);
+        }
+    }
+
+    private static String explain(MVStoreException e) {
+        return switch (e.getErrorCode()) {
+            case DataUtils.ERROR_FILE_LOCKED -> "the file is locked: another store has it open, in this or another "
+                    + "process (" + e.getMessage() + ")";
+            case DataUtils.ERROR_FILE_CORRUPT -> "the file is corrupt (" + e.getMessage() + ")";
+            case DataUtils.ERROR_UNSUPPORTED_FORMAT -> "the file has an unsupported format (" + e.getMessage() + ")";
+            default -> e.getMessage() + (e.getCause() == null ? "" : " (" + e.getCause() + ")");
+        };
+    }
+
+    private static void closeQuietly(MVStore s) {
+        if (s != null) {
+            try {
+                s.closeImmediately();
+            } catch (RuntimeException ignored) {
+                // the open already failed; that is the error to report
+            }
+        }
+    }
+}
