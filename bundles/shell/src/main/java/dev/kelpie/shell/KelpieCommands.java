@@ -1,0 +1,712 @@
+package dev.kelpie.shell;
+
+import dev.kelpie.api.actor.ActiveActor;
+import dev.kelpie.api.actor.ActorId;
+import dev.kelpie.api.actor.ActorInvocationException;
+import dev.kelpie.api.actor.ActorLimits;
+import dev.kelpie.api.actor.ActorRuntime;
+import dev.kelpie.api.actor.ActorType;
+import dev.kelpie.api.actor.ActorTypeStats;
+import dev.kelpie.api.host.HostFunctionKey;
+import dev.kelpie.api.module.ModuleDescriptor;
+import dev.kelpie.api.module.ModuleHash;
+import dev.kelpie.api.module.ModuleRegistry;
+import dev.kelpie.api.module.ModuleRejectedException;
+import dev.kelpie.api.module.ModuleRejectedException.Reason;
+import dev.kelpie.api.wapc.InstanceOptions;
+import dev.kelpie.api.wapc.WapcHost;
+import dev.kelpie.api.wapc.WapcInstance;
+import dev.kelpie.api.wasm.CompiledModule;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.net.URLConnection;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.apache.felix.service.command.Descriptor;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * Kelpie's Gogo commands, scope {@code kelpie}: install WASM modules as actor types, invoke and inspect
+ * actors, list modules, types, host functions, guest adapters and stats.
+ *
+ * <p>Every command returns the text to print; every failure is a {@link CommandException} whose one-line
+ * message names what was wrong. The class is plain Java (usable without OSGi: construct it with a registry,
+ * runtime and waPC host); in OSGi it is a Declarative Services component that Gogo finds by its
+ * {@code osgi.command.*} properties. Gogo's own {@code install} command ({@code felix:install}) has the
+ * same name: type {@code kelpie:install} (and {@code kelpie:uninstall}) to be sure to get these.
+ */
+@Component(service = Object.class, property = {
+    KelpieCommands.SCOPE_PROPERTY + "=" + KelpieCommands.SCOPE,
+    "osgi.command.function=install",
+    "osgi.command.function=uninstall",
+    "osgi.command.function=modules",
+    "osgi.command.function=types",
+    "osgi.command.function=invoke",
+    "osgi.command.function=actors",
+    "osgi.command.function=deactivate",
+    "osgi.command.function=hostfns",
+    "osgi.command.function=adapters",
+    "osgi.command.function=stats"
+})
+public final class KelpieCommands {
+    static final String SCOPE_PROPERTY = "osgi.command.scope";
+    static final String SCOPE = "kelpie";
+    /** The command names, as registered in {@code osgi.command.function}. */
+    public static final List<String> FUNCTIONS = List.of(
+            "install", "uninstall", "modules", "types", "invoke", "actors", "deactivate", "hostfns", "adapters", "stats");
+
+    private static final Set<String> URL_SCHEMES = Set.of("file", "http", "https", "jar");
+    private static final Pattern URL_LIKE = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]+:.*", Pattern.DOTALL);
+    private static final String HEX_PREFIX = "hex:";
+    private static final HexFormat HEX = HexFormat.of();
+    private static final int CONNECT_TIMEOUT_MILLIS = 10_000;
+    private static final int READ_TIMEOUT_MILLIS = 30_000;
+
+    private final ModuleRegistry registry;
+    private final ActorRuntime runtime;
+    private final WapcHost host;
+    /** Installs and uninstalls one at a time, so that "changes nothing on failure" and "remove if unused" hold. */
+    private final Object deployLock = new Object();
+
+    @Activate
+    public KelpieCommands(@Reference ModuleRegistry registry, @Reference ActorRuntime runtime, @Reference WapcHost host) {
+        this.registry = Objects.requireNonNull(registry, "module registry");
+        this.runtime = Objects.requireNonNull(runtime, "actor runtime");
+        this.host = Objects.requireNonNull(host, "waPC host");
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // install / uninstall
+
+    /**
+     * Installs a module from a file or URL and deploys it as an actor type named after the file.
+     *
+     * @see #install(String, String)
+     */
+    @Descriptor("install a WASM module (file, file:, http:, https: or jar: URL) as an actor type named after the file")
+    public String install(@Descriptor("path or URL of the .wasm file") String source) {
+        return install(source, null);
+    }
+
+    /**
+     * Installs a module from a file or URL into the registry and deploys it as actor type {@code type}
+     * with the default limits. An existing type of that name is hot-swapped to the new module (keeping its
+     * limits). A module that cannot be read, is not WebAssembly, is over the size cap, invalid, or cannot
+     * be instantiated changes nothing.
+     */
+    @Descriptor("install a WASM module (file, file:, http:, https: or jar: URL) as actor type <type>; an existing type is hot-swapped")
+    public String install(@Descriptor("path or URL of the .wasm file") String source,
+            @Descriptor("actor type name, [A-Za-z0-9._-]") String type) {
+        return guarded("install", () -> doInstall(source, type));
+    }
+
+    /**
+     * Undeploys an actor type (its active actors passivate) and removes its module from the registry when
+     * no other deployed type runs it.
+     */
+    @Descriptor("undeploy an actor type (its actors passivate) and remove its module when no other type uses it")
+    public String uninstall(@Descriptor("actor type name") String type) {
+        return guarded("uninstall", () -> doUninstall(type));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // listings
+
+    /** Installed modules: name, hash, size, language, execution mode and the deployed types running each. */
+    @Descriptor("list installed WASM modules and the actor types running them")
+    public String modules() {
+        return guarded("modules", () -> {
+            List<ModuleDescriptor> modules = registry.list();
+            if (modules.isEmpty()) {
+                return "(no modules installed)";
+            }
+            List<ActorType> types = runtime.types();
+            Table table = new Table("NAME", "SHA256", "SIZE", "LANGUAGE", "MODE", "TYPES").right(2);
+            for (ModuleDescriptor m : modules) {
+                String users = types.stream().filter(t -> m.hash().equals(t.module())).map(ActorType::name)
+                        .sorted().collect(Collectors.joining(","));
+                table.add(m.name(), m.hash().shortHex(), m.sizeBytes(), m.guestLanguage(),
+                        m.executionMode().name().toLowerCase(Locale.ROOT), users.isEmpty() ? "-" : users);
+            }
+            return table.render();
+        });
+    }
+
+    /** Deployed actor types: what runs them, their invocation timeout, memory cap, mailbox and host namespaces. */
+    @Descriptor("list deployed actor types and their limits")
+    public String types() {
+        return guarded("types", () -> {
+            List<ActorType> types = runtime.types();
+            if (types.isEmpty()) {
+                return "(no actor types deployed)";
+            }
+            Table table = new Table("TYPE", "RUNS", "TIMEOUT", "MEMORY", "MAILBOX", "NAMESPACES").right(2, 3, 4);
+            for (ActorType t : types) {
+                ActorLimits l = t.limits();
+                table.add(t.name(), runs(t), duration(l.invocationTimeout()), bytes(l.maxMemoryBytes()),
+                        l.mailboxCapacity(), namespaces(t));
+            }
+            return table.render();
+        });
+    }
+
+    /** Active actors: what runs them, queued messages, turns in this activation, idle seconds, guest memory. */
+    @Descriptor("list active actors")
+    public String actors() {
+        return guarded("actors", () -> {
+            List<ActiveActor> actors = runtime.actors();
+            if (actors.isEmpty()) {
+                return "(no active actors)";
+            }
+            Instant now = Instant.now();
+            Table table = new Table("ACTOR", "RUNS", "QUEUED", "TURNS", "IDLE(s)", "MEMORY(KiB)").right(2, 3, 4, 5);
+            for (ActiveActor a : actors) {
+                long idle = a.lastActiveAt() == null ? 0 : Math.max(0, Duration.between(a.lastActiveAt(), now).toSeconds());
+                table.add(a.id(), a.runsOn(), a.queued(), a.turns(), idle, (long) a.memoryPages() * 64);
+            }
+            return table.render();
+        });
+    }
+
+    /** Host functions guests can call now: binding, namespace, operation. */
+    @Descriptor("list the host functions guests can call")
+    public String hostfns() {
+        return guarded("hostfns", () -> {
+            List<HostFunctionKey> keys = new ArrayList<>(host.hostFunctions());
+            if (keys.isEmpty()) {
+                return "(no host functions)";
+            }
+            keys.sort((a, b) -> a.toString().compareTo(b.toString()));
+            Table table = new Table("BINDING", "NAMESPACE", "OPERATION");
+            keys.forEach(k -> table.add(k.binding(), k.namespace(), k.operation()));
+            return table.render();
+        });
+    }
+
+    /** Languages of the guest adapters available now, one per line. */
+    @Descriptor("list the guest adapter languages")
+    public String adapters() {
+        return guarded("adapters", () -> {
+            List<String> languages = new ArrayList<>(new TreeSet<>(host.guestAdapters()));
+            return languages.isEmpty() ? "(none)" : String.join("\n", languages);
+        });
+    }
+
+    /** Per actor type: invocations, failures, timeouts, rejections, active actors and latency percentiles. */
+    @Descriptor("show invocation counters and latencies per actor type")
+    public String stats() {
+        return guarded("stats", () -> {
+            List<ActorTypeStats> stats = runtime.stats();
+            if (stats.isEmpty()) {
+                return "(no actor types deployed)";
+            }
+            Table table = new Table("TYPE", "INVOCATIONS", "FAILURES", "TIMEOUTS", "REJECTED", "ACTIVE",
+                    "P50(µs)", "P99(µs)", "MAX(µs)").right(1, 2, 3, 4, 5, 6, 7, 8);
+            for (ActorTypeStats s : stats) {
+                table.add(s.type(), s.invocations(), s.failures(), s.timeouts(), s.rejected(), s.activeActors(),
+                        s.p50Micros(), s.p99Micros(), s.maxMicros());
+            }
+            return table.render();
+        });
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // actors
+
+    /** Invokes an actor with an empty payload. */
+    @Descriptor("invoke an actor with an empty payload and print its response")
+    public String invoke(@Descriptor("actor type") String type, @Descriptor("actor id") String id,
+            @Descriptor("operation") String operation) {
+        return invoke(type, id, operation, null);
+    }
+
+    /**
+     * Invokes an actor and waits for its response: printed as text when it is UTF-8 without control
+     * characters (other than newline, carriage return and tab), else as {@code hex:} and lower-case hex;
+     * {@code (empty)} when empty. A payload starting with {@code hex:} is sent as the bytes its hex digits
+     * spell; any other payload is sent as UTF-8.
+     */
+    @Descriptor("invoke an actor and print its response (text, or hex:... for binary)")
+    public String invoke(@Descriptor("actor type") String type, @Descriptor("actor id") String id,
+            @Descriptor("operation") String operation,
+            @Descriptor("payload: text (sent as UTF-8) or hex:<hex digits> for bytes") String payload) {
+        return guarded("invoke", () -> {
+            ActorId actor = actorId(type, id);
+            byte[] request = payload(payload);
+            byte[] response;
+            try {
+                response = runtime.ref(actor).call(operation == null ? "" : operation, request);
+            } catch (ActorInvocationException e) {
+                throw new CommandException(e.getMessage());
+            } catch (CompletionException e) {
+                throw new CommandException("invoke failed: actor " + actor + ", operation '" + operation + "': "
+                        + describe(e.getCause() == null ? e : e.getCause()));
+            }
+            return render(response);
+        });
+    }
+
+    /** Passivates one actor after the messages already queued for it. */
+    @Descriptor("passivate one actor after its queued messages")
+    public String deactivate(@Descriptor("actor type") String type, @Descriptor("actor id") String id) {
+        return guarded("deactivate", () -> {
+            ActorId actor = actorId(type, id);
+            Duration wait = runtime.type(actor.type()).map(t -> t.limits().invocationTimeout())
+                    .orElse(ActorLimits.DEFAULTS.invocationTimeout()).plusSeconds(5);
+            boolean wasActive;
+            try {
+                wasActive = runtime.deactivate(actor).toCompletableFuture().get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                throw new CommandException("deactivate: " + actor + " did not passivate within " + duration(wait)
+                        + " (messages queued before it are still running); it will passivate after them");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CommandException("deactivate: interrupted while waiting for " + actor + " to passivate");
+            } catch (ExecutionException e) {
+                throw new CommandException("deactivate: " + actor + ": " + describe(e.getCause() == null ? e : e.getCause()));
+            }
+            return wasActive ? "deactivated " + actor : actor + " was not active";
+        });
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // install details
+
+    private String doInstall(String source, String type) {
+        if (source == null || source.isBlank()) {
+            throw new CommandException("install needs a file or URL: install <file-or-url> [type]");
+        }
+        Source from = Source.parse(source.trim());
+        String typeName = type == null ? defaultTypeName(from) : checkTypeName(type);
+        byte[] bytes = from.read(registry.maxModuleBytes());
+
+        synchronized (deployLock) {
+            Set<ModuleHash> before = registry.list().stream().map(ModuleDescriptor::hash).collect(Collectors.toSet());
+            Optional<ActorType> previous = runtime.type(typeName);
+            CompiledModule compiled;
+            try {
+                compiled = registry.install(from.name, bytes);
+            } catch (ModuleRejectedException e) {
+                throw new CommandException(e.getMessage());
+            }
+            ModuleDescriptor d = compiled.descriptor();
+            boolean added = !before.contains(d.hash());
+            // a hot swap keeps the type's limits and host namespaces; a new type gets the defaults
+            ActorType deployed = previous.filter(ActorType::isWasm)
+                    .map(p -> new ActorType(typeName, d.hash(), null, p.limits(), p.hostNamespaces()))
+                    .orElseGet(() -> ActorType.wasm(typeName, d.hash(), ActorLimits.DEFAULTS));
+            try {
+                checkInstantiates(compiled, deployed);
+                runtime.deploy(deployed);
+            } catch (RuntimeException e) {
+                if (added) {
+                    registry.remove(d.hash());
+                }
+                String why = e instanceof CommandException ? e.getMessage() : describe(e);
+                throw new CommandException("module " + d.label() + " not deployed as type '" + typeName + "': " + why);
+            }
+
+            StringBuilder out = new StringBuilder("installed ").append(typeName).append(": ").append(d.name())
+                    .append(" sha256 ").append(d.hash().shortHex()).append(" (").append(d.sizeBytes()).append(" bytes, ")
+                    .append(d.guestLanguage()).append(", compiled in ").append(d.compileMillis()).append(" ms")
+                    .append(added ? "" : ", already installed").append(')');
+            if (previous.isPresent()) {
+                ActorType old = previous.get();
+                if (!old.isWasm()) {
+                    out.append(" (replaced native)");
+                } else if (old.module().equals(d.hash())) {
+                    out.append(" (unchanged: the type already ran this module)");
+                } else {
+                    out.append(" (replaced ").append(old.module().shortHex()).append(')');
+                    removeIfUnused(old.module());
+                }
+            }
+            return out.toString();
+        }
+    }
+
+    /**
+     * Creates and closes one instance the way an activation would, so that a module whose imports cannot
+     * be linked or whose init traps is refused now, not at its first message. Runs on its own thread so a
+     * guest whose init never ends can be interrupted.
+     */
+    private void checkInstantiates(CompiledModule compiled, ActorType type) {
+        InstanceOptions options = InstanceOptions.labelled("kelpie-shell install check of " + type.name())
+                .withMaxMemoryBytes(type.limits().maxMemoryBytes());
+        if (type.hostNamespaces() != null) {
+            options = options.withHostNamespaces(type.hostNamespaces());
+        }
+        InstanceOptions opts = options;
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try (WapcInstance ignored = host.instantiate(compiled, opts)) {
+                done.complete(null);
+            } catch (Throwable e) {
+                done.completeExceptionally(e);
+            }
+        }, "kelpie-shell-install-check");
+        t.setDaemon(true);
+        t.start();
+        Duration timeout = type.limits().invocationTimeout();
+        try {
+            done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            t.interrupt();
+            throw new CommandException("its initialisation did not finish within " + duration(timeout));
+        } catch (InterruptedException e) {
+            t.interrupt();
+            Thread.currentThread().interrupt();
+            throw new CommandException("interrupted while instantiating it");
+        } catch (ExecutionException e) {
+            throw new CommandException("it cannot be instantiated: " + describe(e.getCause() == null ? e : e.getCause()));
+        }
+    }
+
+    private String doUninstall(String type) {
+        if (type == null || type.isBlank()) {
+            throw new CommandException("uninstall needs an actor type: uninstall <type>");
+        }
+        synchronized (deployLock) {
+            ActorType t = runtime.type(type).orElseThrow(() -> new CommandException(
+                    "no actor type '" + type + "' is deployed; deployed types: " + deployedTypeNames()));
+            long active = runtime.actors().stream().filter(a -> a.id().namespace().equals(type)).count();
+            runtime.undeploy(type);
+            StringBuilder out = new StringBuilder("uninstalled ").append(type).append(" (").append(active)
+                    .append(active == 1 ? " actor" : " actors").append(" passivated)");
+            if (t.isWasm()) {
+                String label = registry.find(t.module()).map(m -> m.descriptor().label()).orElse(t.module().shortHex());
+                List<String> users = usersOf(t.module());
+                if (!users.isEmpty()) {
+                    out.append("; module ").append(label).append(" kept, used by ").append(String.join(",", users));
+                } else if (registry.remove(t.module())) {
+                    out.append("; removed module ").append(label);
+                }
+            }
+            return out.toString();
+        }
+    }
+
+    private void removeIfUnused(ModuleHash module) {
+        if (usersOf(module).isEmpty()) {
+            registry.remove(module);
+        }
+    }
+
+    private List<String> usersOf(ModuleHash module) {
+        return runtime.types().stream().filter(t -> module.equals(t.module())).map(ActorType::name).sorted()
+                .collect(Collectors.toList());
+    }
+
+    private String deployedTypeNames() {
+        List<String> names = runtime.types().stream().map(ActorType::name).sorted().collect(Collectors.toList());
+        return names.isEmpty() ? "(none)" : String.join(", ", names);
+    }
+
+    static String checkTypeName(String type) {
+        try {
+            ActorType.nativeType(type, () -> null); // the type-name rule lives in ActorType
+        } catch (IllegalArgumentException e) {
+            throw new CommandException("invalid type name: " + e.getMessage());
+        }
+        return type;
+    }
+
+    /** The file name without {@code .wasm}, with every character outside {@code [A-Za-z0-9._-]} made {@code _}. */
+    static String defaultTypeName(Source from) {
+        String base = from.name;
+        if (base.toLowerCase(Locale.ROOT).endsWith(".wasm")) {
+            base = base.substring(0, base.length() - ".wasm".length());
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < base.length() && out.length() < ActorId.MAX_NAMESPACE_BYTES; i++) {
+            char c = base.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '.' || c == '_' || c == '-';
+            out.append(ok ? c : '_');
+        }
+        if (out.length() == 0) {
+            throw new CommandException("cannot name an actor type after '" + from.text + "': give one, install <file-or-url> <type>");
+        }
+        return out.toString();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // helpers
+
+    private static ActorId actorId(String type, String id) {
+        try {
+            return new ActorId(type, id);
+        } catch (IllegalArgumentException e) {
+            throw new CommandException(e.getMessage());
+        }
+    }
+
+    private static byte[] payload(String payload) {
+        if (payload == null || payload.isEmpty()) {
+            return new byte[0];
+        }
+        if (payload.regionMatches(true, 0, HEX_PREFIX, 0, HEX_PREFIX.length())) {
+            String digits = payload.substring(HEX_PREFIX.length());
+            try {
+                return HEX.parseHex(digits);
+            } catch (IllegalArgumentException e) {
+                throw new CommandException("payload '" + abbreviate(payload) + "' is not hex: an even number of hex digits follows 'hex:'");
+            }
+        }
+        return payload.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A response as text when it is printable UTF-8, else {@code hex:...}; {@code (empty)} when empty. */
+    static String render(byte[] response) {
+        if (response == null || response.length == 0) {
+            return "(empty)";
+        }
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(response)).toString();
+        } catch (CharacterCodingException e) {
+            return HEX_PREFIX + HEX.formatHex(response);
+        }
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isISOControl(c) && c != '\n' && c != '\r' && c != '\t') {
+                return HEX_PREFIX + HEX.formatHex(response);
+            }
+        }
+        return text;
+    }
+
+    private String runs(ActorType t) {
+        if (!t.isWasm()) {
+            return "native";
+        }
+        return registry.find(t.module()).map(m -> m.descriptor().label())
+                .orElse("?@" + t.module().shortHex() + " (not in registry)");
+    }
+
+    private static String namespaces(ActorType t) {
+        if (!t.isWasm()) {
+            return "-";
+        }
+        if (t.hostNamespaces() == null) {
+            return "all";
+        }
+        return t.hostNamespaces().isEmpty() ? "core" : "core," + String.join(",", new TreeSet<>(t.hostNamespaces()));
+    }
+
+    static String duration(Duration d) {
+        long millis = d.toMillis();
+        if (millis % 60_000 == 0 && millis >= 60_000) {
+            return millis / 60_000 + "m";
+        }
+        if (millis % 1000 == 0) {
+            return millis / 1000 + "s";
+        }
+        return millis + "ms";
+    }
+
+    static String bytes(long bytes) {
+        if (bytes % (1L << 30) == 0 && bytes > 0) {
+            return (bytes >> 30) + "GiB";
+        }
+        if (bytes % (1L << 20) == 0 && bytes > 0) {
+            return (bytes >> 20) + "MiB";
+        }
+        if (bytes % 1024 == 0 && bytes > 0) {
+            return (bytes >> 10) + "KiB";
+        }
+        return bytes + "B";
+    }
+
+    private static String describe(Throwable e) {
+        String message = e.getMessage();
+        return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 37) + "...";
+    }
+
+    /** Runs a command; anything but a {@link CommandException} becomes one naming the command. */
+    private static String guarded(String command, Supplier<String> body) {
+        try {
+            return body.get();
+        } catch (CommandException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new CommandException(command + " failed: " + describe(e));
+        }
+    }
+
+    /** Where a module's bytes come from: a file, or a file:, http:, https: or jar: URL. */
+    static final class Source {
+        /** What the operator typed. */
+        final String text;
+        /** The module's name in the registry: the file name. */
+        final String name;
+        private final Path path;
+        private final URL url;
+
+        private Source(String text, String name, Path path, URL url) {
+            this.text = text;
+            this.name = name;
+            this.path = path;
+            this.url = url;
+        }
+
+        static Source parse(String text) {
+            if (URL_LIKE.matcher(text).matches()) {
+                String scheme = text.substring(0, text.indexOf(':')).toLowerCase(Locale.ROOT);
+                if (!URL_SCHEMES.contains(scheme)) {
+                    throw new CommandException("cannot install from '" + abbreviate(text) + "': URL scheme '" + scheme
+                            + "' is not supported; use a file path or a file:, http:, https: or jar: URL");
+                }
+                URI uri;
+                try {
+                    uri = new URI(text);
+                } catch (URISyntaxException e) {
+                    throw new CommandException("cannot install from '" + abbreviate(text) + "': not a valid URL: " + e.getMessage());
+                }
+                if (scheme.equals("file")) {
+                    try {
+                        return file(text, Path.of(uri));
+                    } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+                        throw new CommandException("cannot install from '" + abbreviate(text) + "': not a valid file URL: "
+                                + describe(e));
+                    }
+                }
+                try {
+                    return new Source(text, lastSegment(text, scheme.equals("jar") ? rawJarEntry(text) : uri.getPath()),
+                            null, uri.toURL());
+                } catch (IllegalArgumentException | java.net.MalformedURLException e) {
+                    throw new CommandException("cannot install from '" + abbreviate(text) + "': not a valid URL: " + describe(e));
+                }
+            }
+            try {
+                return file(text, Path.of(text));
+            } catch (InvalidPathException e) {
+                throw new CommandException("cannot install from '" + abbreviate(text) + "': not a valid path: " + e.getMessage());
+            }
+        }
+
+        private static Source file(String text, Path path) {
+            Path name = path.getFileName();
+            return new Source(text, name == null ? path.toString() : name.toString(), path, null);
+        }
+
+        private static String rawJarEntry(String text) {
+            int bang = text.lastIndexOf("!/");
+            return bang < 0 ? "" : text.substring(bang + 2);
+        }
+
+        private static String lastSegment(String text, String path) {
+            String p = path == null ? "" : path;
+            while (p.endsWith("/")) {
+                p = p.substring(0, p.length() - 1);
+            }
+            String segment = p.substring(p.lastIndexOf('/') + 1);
+            return segment.isEmpty() ? text : segment;
+        }
+
+        /** Reads at most {@code cap + 1} bytes; failures are the registry's "rejected" messages. */
+        byte[] read(long cap) {
+            int limit = (int) Math.min(cap + 1, Integer.MAX_VALUE - 8L);
+            return path != null ? readFile(cap, limit) : readUrl(cap, limit);
+        }
+
+        private byte[] readFile(long cap, int limit) {
+            Path absolute = path.toAbsolutePath();
+            if (!Files.exists(path)) {
+                throw rejected(Reason.UNREADABLE, "no such file: " + absolute);
+            }
+            if (Files.isDirectory(path)) {
+                throw rejected(Reason.UNREADABLE, absolute + " is a directory");
+            }
+            try {
+                long size = Files.size(path);
+                if (size > cap) {
+                    throw tooLarge(size + " bytes", cap);
+                }
+                try (InputStream in = Files.newInputStream(path)) {
+                    byte[] bytes = in.readNBytes(limit);
+                    if (bytes.length > cap) {
+                        throw tooLarge("more than " + cap + " bytes", cap);
+                    }
+                    return bytes;
+                }
+            } catch (IOException e) {
+                throw rejected(Reason.UNREADABLE, "cannot read " + absolute + ": " + e);
+            }
+        }
+
+        private byte[] readUrl(long cap, int limit) {
+            try {
+                URLConnection connection = url.openConnection();
+                connection.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
+                connection.setReadTimeout(READ_TIMEOUT_MILLIS);
+                connection.setUseCaches(false); // jar: URLs would otherwise keep the jar file open
+                if (connection instanceof HttpURLConnection) {
+                    HttpURLConnection http = (HttpURLConnection) connection;
+                    int status = http.getResponseCode();
+                    if (status < 200 || status >= 300) {
+                        http.disconnect();
+                        throw rejected(Reason.UNREADABLE, "cannot read " + text + ": HTTP " + status
+                                + (http.getResponseMessage() == null ? "" : " " + http.getResponseMessage()));
+                    }
+                }
+                long length = connection.getContentLengthLong();
+                if (length > cap) {
+                    throw tooLarge(length + " bytes", cap);
+                }
+                try (InputStream in = connection.getInputStream()) {
+                    byte[] bytes = in.readNBytes(limit);
+                    if (bytes.length > cap) {
+                        throw tooLarge("more than " + cap + " bytes", cap);
+                    }
+                    return bytes;
+                }
+            } catch (IOException e) {
+                throw rejected(Reason.UNREADABLE, "cannot read " + text + ": " + e);
+            }
+        }
+
+        private CommandException tooLarge(String actual, long cap) {
+            return rejected(Reason.TOO_LARGE, "module is " + actual + ", over the size cap of " + cap
+                    + " bytes (max_module_bytes)");
+        }
+
+        private CommandException rejected(Reason reason, String detail) {
+            return new CommandException(new ModuleRejectedException(name, reason, detail).getMessage());
+        }
+    }
+}
