@@ -126,7 +126,18 @@ public final class KelpieCommands {
     @Descriptor("install a WASM module (file, file:, http:, https: or jar: URL) as actor type <type>; an existing type is hot-swapped")
     public String install(@Descriptor("path or URL of the .wasm file") String source,
             @Descriptor("actor type name, [A-Za-z0-9._-]") String type) {
-        return guarded("install", () -> doInstall(source, type));
+        return guarded("install", () -> doInstall(source, type, null));
+    }
+
+    /**
+     * Like {@link #install(String, String)}, declaring the host namespaces the type may call besides the
+     * core ones (state, log, clock, random). Without this, a new type may call only the core namespaces.
+     */
+    @Descriptor("install a WASM module as actor type <type> that may call the given host namespaces besides the core ones")
+    public String install(@Descriptor("path or URL of the .wasm file") String source,
+            @Descriptor("actor type name, [A-Za-z0-9._-]") String type,
+            @Descriptor("comma-separated host namespaces, e.g. actors,greeting") String namespaces) {
+        return guarded("install", () -> doInstall(source, type, namespaces));
     }
 
     /**
@@ -301,7 +312,7 @@ public final class KelpieCommands {
     // ---------------------------------------------------------------------------------------------
     // install details
 
-    private String doInstall(String source, String type) {
+    private String doInstall(String source, String type, String namespaces) {
         if (source == null || source.isBlank()) {
             throw new CommandException("install needs a file or URL: install <file-or-url> [type]");
         }
@@ -320,10 +331,14 @@ public final class KelpieCommands {
             }
             ModuleDescriptor d = compiled.descriptor();
             boolean added = !before.contains(d.hash());
-            // a hot swap keeps the type's limits and host namespaces; a new type gets the defaults
+            // a hot swap keeps the type's limits and host namespaces; a new type gets the default limits and
+            // may call only the core host namespaces unless the command declares more
+            Set<String> declared = namespaces == null ? null : parseNamespaces(namespaces);
             ActorType deployed = previous.filter(ActorType::isWasm)
-                    .map(p -> new ActorType(typeName, d.hash(), null, p.limits(), p.hostNamespaces()))
-                    .orElseGet(() -> ActorType.wasm(typeName, d.hash(), ActorLimits.DEFAULTS));
+                    .map(p -> new ActorType(typeName, d.hash(), null, p.limits(),
+                            declared != null ? declared : p.hostNamespaces()))
+                    .orElseGet(() -> ActorType.wasm(typeName, d.hash(), ActorLimits.DEFAULTS)
+                            .withHostNamespaces(declared != null ? declared : Set.of()));
             try {
                 checkInstantiates(compiled, deployed);
                 runtime.deploy(deployed);
@@ -352,6 +367,20 @@ public final class KelpieCommands {
             }
             return out.toString();
         }
+    }
+
+    private static Set<String> parseNamespaces(String text) {
+        Set<String> out = new java.util.LinkedHashSet<>();
+        for (String ns : text.split(",")) {
+            String n = ns.trim();
+            if (!n.isEmpty()) {
+                if (!n.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '.' || c == '_' || c == '-')) {
+                    throw new CommandException("invalid host namespace '" + n + "': use letters, digits, '.', '_' or '-'");
+                }
+                out.add(n);
+            }
+        }
+        return out;
     }
 
     /**

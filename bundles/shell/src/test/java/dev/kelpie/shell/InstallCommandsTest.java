@@ -1,6 +1,7 @@
 package dev.kelpie.shell;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.kelpie.api.module.ModuleHash;
@@ -50,7 +51,7 @@ class InstallCommandsTest extends ShellTestSupport {
         String types = run("kelpie:types", sh::types);
         assertThat(types.lines()).containsExactly(
                 "TYPE     RUNS                       TIMEOUT  MEMORY  MAILBOX  NAMESPACES",
-                "counter  counter.wasm@" + hash + "      30s  256MiB    10000  all");
+                "counter  counter.wasm@" + hash + "      30s  256MiB    10000  core");
 
         assertThat(run("kelpie:invoke counter c1 increment 5", () -> sh.invoke("counter", "c1", "increment", "5")))
                 .isEqualTo("5");
@@ -296,5 +297,19 @@ class InstallCommandsTest extends ShellTestSupport {
         ModuleHash hash = kelpie.registry().list().get(0).hash();
         assertThat(sh.modules()).contains(hash.shortHex());
         assertThat(sh.types()).contains("counter.wasm@" + hash.shortHex());
+    }
+
+    @Test
+    void installDeclaresHostNamespacesBesidesTheCoreOnes() throws IOException {
+        Path file = write("counter.wasm", resource(COUNTER));
+        run("kelpie:install " + file + " caller actors", () -> sh.install(file.toString(), "caller", "actors"));
+        run("kelpie:install " + file + " loner", () -> sh.install(file.toString(), "loner"));
+
+        assertThat(sh.types()).contains("core,actors");
+        assertThat(sh.invoke("caller", "a", "call", "loner\nb\nincrement\n")).isEqualTo("1");
+        assertThatThrownBy(() -> sh.invoke("loner", "b", "call", "caller\na\nget\n"))
+                .isInstanceOf(CommandException.class).hasMessageContaining("host namespace 'actors' is not declared");
+        assertThatThrownBy(() -> sh.install(file.toString(), "bad", "a b"))
+                .isInstanceOf(CommandException.class).hasMessageContaining("invalid host namespace 'a b'");
     }
 }
