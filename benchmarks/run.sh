@@ -3,17 +3,21 @@
 #   benchmarks/run.sh                      every benchmark, then the heap-per-instance probe
 #   benchmarks/run.sh WapcEcho             benchmarks whose name matches the regexp WapcEcho
 #   benchmarks/run.sh WapcEcho -p payloadBytes=64 -prof gc
-#   benchmarks/run.sh -l                   list benchmarks
+#   benchmarks/run.sh -l                   list the benchmarks
 #   benchmarks/run.sh heap [N]             only the heap-per-instance probe (default N=500)
-# JMH results are written as JSON to benchmarks/target/jmh-result.json. See docs/BENCHMARKS.md.
+# JMH writes its results as JSON to benchmarks/target/jmh-result.json; benchmarks/summarize.py turns
+# them into the Markdown tables (ratios against the same-run baselines) of docs/BENCHMARKS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 mvn -q -DskipTests package -pl benchmarks -am
 
+JAR=benchmarks/target/benchmarks.jar
+RESULT=benchmarks/target/jmh-result.json
+
 heap() {
   echo
-  java -Xms2g -Xmx2g -cp benchmarks/target/benchmarks.jar dev.kelpie.benchmarks.HeapPerInstance "$@"
+  java -Xms2g -Xmx2g -cp "$JAR" dev.kelpie.benchmarks.HeapPerInstance "$@"
 }
 
 if [[ "${1:-}" == "heap" ]]; then
@@ -22,7 +26,13 @@ if [[ "${1:-}" == "heap" ]]; then
   exit 0
 fi
 
-java -jar benchmarks/target/benchmarks.jar "$@" -rf json -rff benchmarks/target/jmh-result.json
+rm -f "$RESULT"
+java -jar "$JAR" "$@" -rf json -rff "$RESULT"
+
+if [[ -s "$RESULT" ]] && command -v python3 >/dev/null; then
+  echo
+  python3 benchmarks/summarize.py "$RESULT" | tee benchmarks/target/jmh-summary.md
+fi
 
 # the whole suite (no arguments) ends with the heap probe, which is not a JMH benchmark
 if [[ $# -eq 0 ]]; then

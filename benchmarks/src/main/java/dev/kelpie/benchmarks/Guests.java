@@ -41,7 +41,7 @@ public final class Guests {
     public static CompiledModule compile(String resource, ExecutionMode mode) {
         ChicoryModuleRegistry registry =
                 new ChicoryModuleRegistry(RegistrySettings.DEFAULTS.withExecutionMode(mode));
-        return registry.install(resource.substring(resource.lastIndexOf('/', resource.lastIndexOf('/') - 1) + 1), bytes(resource));
+        return registry.install(resource.substring("/wasm/".length()), bytes(resource)); // e.g. rust/testbed.wasm
     }
 
     /** Fails loudly if a response is not what the benchmark expects (run once in every setup). */

@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Summarises a JMH JSON result (default benchmarks/target/jmh-result.json) as Markdown tables.
+
+For every benchmark: JMH's score and error (99.9% CI), plus the best and the median iteration, which
+are far less sensitive than the mean to other processes taking the CPU away on a shared machine. For
+SampleTime benchmarks: the p50 and p90 of the sampled calls. Then ratios against the same-run baseline
+of each class (raw Chicory host, plain Java, ...), computed from the mean, the best iteration and (for
+sampled benchmarks) the p50.
+
+usage: benchmarks/summarize.py [jmh-result.json]
+"""
+import json
+import statistics
+import sys
+
+# class -> list of (method, baseline method) pairs to report as ratios
+RATIOS = {
+    "WapcEchoBenchmark": [("kelpie", "rawChicory")],
+    "WapcEchoLatencyBenchmark": [("kelpie", "rawChicory")],
+    "WapcEchoInterpretedBenchmark": [("kelpie", "rawChicory")],
+    "FibBenchmark": [("kelpie", "plainJava"), ("rawChicory", "plainJava"), ("kelpie", "rawChicory"),
+                     ("kelpieInterpreted", "kelpie")],
+    "InstantiateBenchmark": [("kelpie", "rawBuild"), ("kelpie", "rawBuildInit"), ("kelpie", "rawCappedInit")],
+}
+
+
+def fmt(x):
+    if x is None:
+        return "-"
+    if x >= 1000:
+        return f"{x:,.0f}"
+    if x >= 100:
+        return f"{x:.1f}"
+    return f"{x:.2f}"
+
+
+def main():
+    path = sys.argv[1] if len(sys.argv) > 1 else "benchmarks/target/jmh-result.json"
+    with open(path) as f:
+        results = json.load(f)
+
+    rows = {}
+    print("| benchmark | params | mode | score | ± error (99.9%) | best iter | median iter | p50 | p90 | unit |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---|")
+    for r in results:
+        cls, method = r["benchmark"].split(".")[-2:]
+        params = ",".join(f"{k}={v}" for k, v in sorted((r.get("params") or {}).items()))
+        pm = r["primaryMetric"]
+        mode = r["mode"]
+        best = median = p50 = p90 = None
+        if mode == "sample":
+            pct = pm.get("scorePercentiles", {})
+            p50, p90 = pct.get("50.0"), pct.get("90.0")
+        else:
+            iters = [x for fork in pm.get("rawData", []) for x in fork]
+            if iters:
+                best, median = min(iters), statistics.median(iters)
+        err = pm.get("scoreError")
+        err = None if err is None or err != err else err  # NaN when there is one sample
+        rows[(cls, params, method)] = dict(score=pm["score"], best=best, median=median, p50=p50, unit=pm["scoreUnit"])
+        print(f"| {cls}.{method} | {params or '-'} | {mode} | {fmt(pm['score'])} | {fmt(err)} | {fmt(best)} "
+              f"| {fmt(median)} | {fmt(p50)} | {fmt(p90)} | {pm['scoreUnit']} |")
+
+    print()
+    print("| ratio | params | from score (mean) | from best iteration | from p50 |")
+    print("|---|---|---:|---:|---:|")
+    for (cls, params, method), row in rows.items():
+        for m, base in RATIOS.get(cls, []):
+            if m != method or (cls, params, base) not in rows:
+                continue
+            b = rows[(cls, params, base)]
+
+            def ratio(key):
+                return f"{row[key] / b[key]:.2f}×" if row[key] and b[key] else "-"
+
+            print(f"| {cls}: {m} / {base} | {params or '-'} | {ratio('score')} | {ratio('best')} | {ratio('p50')} |")
+
+    # compile step alone: COMPILED install minus INTERPRETED install (parse, validate, hash, describe)
+    for guest in ("rust", "assemblyscript"):
+        c = rows.get(("CompileBenchmark", f"guest={guest},mode=COMPILED", "install"))
+        i = rows.get(("CompileBenchmark", f"guest={guest},mode=INTERPRETED", "install"))
+        if c and i:
+            print(f"| CompileBenchmark: COMPILED − INTERPRETED (compile step alone) | guest={guest} "
+                  f"| {c['score'] - i['score']:.1f} ms | {c['best'] - i['best']:.1f} ms | - |")
+
+    key = rows.get(("WapcEchoBenchmark", "payloadBytes=64", "kelpie")), rows.get(("WapcEchoBenchmark", "payloadBytes=64", "rawChicory"))
+    sample = rows.get(("WapcEchoLatencyBenchmark", "", "kelpie")), rows.get(("WapcEchoLatencyBenchmark", "", "rawChicory"))
+    if all(key):
+        line = (f"\nwaPC echo 64 B: Kelpie / raw Chicory = {key[0]['score'] / key[1]['score']:.2f}× from the means, "
+                f"{key[0]['best'] / key[1]['best']:.2f}× from the best iterations")
+        if all(sample):
+            line += f", {sample[0]['p50'] / sample[1]['p50']:.2f}× from the sampled p50s"
+        print(line + " (target ≤ 1.3×)")
+
+
+if __name__ == "__main__":
+    main()
