@@ -1,0 +1,72 @@
+package dev.kelpie.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.reflect.InvocationTargetException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MainTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void execCommandsSplitAtSemicolonsOutsideQuotesAndBlocks() {
+        assertThat(Main.split("kelpie:modules; kelpie:invoke counter c1 increment;;  "))
+                .containsExactly("kelpie:modules", "kelpie:invoke counter c1 increment");
+        assertThat(Main.split("invoke t a echo 'x;y'; invoke t a echo \"p;q\"; invoke t a echo $'a\\';b'"))
+                .containsExactly("invoke t a echo 'x;y'", "invoke t a echo \"p;q\"", "invoke t a echo $'a\\';b'");
+        assertThat(Main.split("each [1 2] { echo $it; echo x }; lb"))
+                .containsExactly("each [1 2] { echo $it; echo x }", "lb");
+        assertThat(Main.split("echo a\\;b; lb")).containsExactly("echo a\\;b", "lb");
+    }
+
+    @Test
+    void moduleTypesAreReadFromTheKelpieModuleHeadersOfTheDeployedJars() throws IOException {
+        jar("a.jar", "counter;path=wasm/counter.wasm;timeout=30s;namespaces=\"actors,x\"");
+        jar("b.jar", "testbed;path=wasm/testbed.wasm;namespaces=\"greeting\", testbed-as;path=wasm/as.wasm");
+        jar("plain.jar", null);
+        Files.writeString(dir.resolve("broken.jar"), "not a jar");
+
+        assertThat(Main.moduleTypes(dir)).containsExactlyInAnyOrder("counter", "testbed", "testbed-as");
+        assertThat(Main.moduleTypes(dir.resolve("absent"))).isEmpty();
+    }
+
+    @Test
+    void failuresAreOneLineMessages() {
+        assertThat(Main.oneLine(new InvocationTargetException(new IllegalStateException("no\n  such\r\nthing  "))))
+                .isEqualTo("no such thing");
+        assertThat(Main.oneLine(new RuntimeException(new IOException("disk full")))).isEqualTo("disk full");
+        assertThat(Main.oneLine(new NullPointerException())).isEqualTo("NullPointerException");
+    }
+
+    @Test
+    void options() {
+        assertThat(Main.Options.parse(new String[0])).isEqualTo(new Main.Options(null, false));
+        assertThat(Main.Options.parse(new String[] {"--exec", "lb; kelpie:types"}).exec()).isEqualTo("lb; kelpie:types");
+        assertThat(Main.Options.parse(new String[] {"-e", "lb"}).exec()).isEqualTo("lb");
+        assertThat(Main.Options.parse(new String[] {"--exec=lb"}).exec()).isEqualTo("lb");
+        assertThat(Main.Options.parse(new String[] {"--help"}).help()).isTrue();
+        assertThatThrownBy(() -> Main.Options.parse(new String[] {"--exec"})).hasMessageContaining("needs the commands");
+        assertThatThrownBy(() -> Main.Options.parse(new String[] {"--bogus"})).hasMessageContaining("'--bogus'");
+    }
+
+    private void jar(String name, String kelpieModule) throws IOException {
+        Manifest manifest = new Manifest();
+        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        if (kelpieModule != null) {
+            manifest.getMainAttributes().putValue(Main.MODULE_HEADER, kelpieModule);
+        }
+        try (OutputStream out = Files.newOutputStream(dir.resolve(name)); JarOutputStream jar = new JarOutputStream(out, manifest)) {
+            jar.flush();
+        }
+    }
+}
