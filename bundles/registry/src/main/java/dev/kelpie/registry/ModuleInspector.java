@@ -10,11 +10,11 @@ import com.dylibso.chicory.wasm.types.Import;
 import com.dylibso.chicory.wasm.types.MemoryImport;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import com.dylibso.chicory.wasm.types.UnknownCustomSection;
-import com.dylibso.chicory.wasm.types.ValType;
 import dev.kelpie.api.module.ExternalKind;
 import dev.kelpie.api.module.MemoryShape;
 import dev.kelpie.api.module.ModuleExport;
 import dev.kelpie.api.module.ModuleImport;
+import dev.kelpie.api.wasm.FunctionTypes;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -229,12 +229,7 @@ final class ModuleInspector {
     }
 
     static String signature(FunctionType type) {
-        return "(" + type.params().stream().map(ModuleInspector::valType).collect(Collectors.joining(", ")) + ") -> ("
-                + type.returns().stream().map(ModuleInspector::valType).collect(Collectors.joining(", ")) + ")";
-    }
-
-    private static String valType(ValType t) {
-        return t.name().toLowerCase(Locale.ROOT);
+        return FunctionTypes.describe(type);
     }
 
     private static String limits(MemoryLimits limits) {

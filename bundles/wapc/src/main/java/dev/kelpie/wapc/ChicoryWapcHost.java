@@ -16,6 +16,7 @@ import dev.kelpie.api.wapc.ModuleInstantiationException;
 import dev.kelpie.api.wapc.WapcHost;
 import dev.kelpie.api.wapc.WapcInstance;
 import dev.kelpie.api.wasm.CompiledModule;
+import dev.kelpie.api.wasm.FunctionTypes;
 import dev.kelpie.api.wasm.GuestAdapter;
 import dev.kelpie.api.wasm.GuestBinding;
 import dev.kelpie.api.wasm.GuestContext;
@@ -270,7 +271,6 @@ public final class ChicoryWapcHost implements WapcHost {
     }
 
     private static String signature(ImportFunction f) {
-        return "(" + f.paramTypes().stream().map(t -> t.name().toLowerCase(java.util.Locale.ROOT)).collect(Collectors.joining(", "))
-                + ") -> (" + f.returnTypes().stream().map(t -> t.name().toLowerCase(java.util.Locale.ROOT)).collect(Collectors.joining(", ")) + ")";
+        return FunctionTypes.describe(f.paramTypes(), f.returnTypes());
     }
 }
