@@ -1,0 +1,164 @@
+package dev.kelpie.benchmarks.actors;
+
+import dev.kelpie.api.actor.ActorRef;
+import dev.kelpie.api.wapc.InstanceOptions;
+import dev.kelpie.api.wapc.WapcInstance;
+import dev.kelpie.api.wasm.CompiledModule;
+import dev.kelpie.benchmarks.Guests;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Activations per second (target &gt; 10K/s) from an already compiled module. One op = the first message
+ * ({@code echo}, 64 bytes) to an actor id never used before: directory entry, instance from the compiled
+ * factory (with the waPC init), the turn, the reply. Each benchmark invocation activates {@value #BATCH}
+ * new actors at once (pipelined, the runtime's workers activate them in parallel) and waits for all
+ * replies. Passivation is off the measured path: a {@code Level.Invocation} teardown deactivates the
+ * batch (JMH excludes invocation-level fixtures from the measured time), so the heap never holds more than
+ * one batch of 17-page instances and the cap on active actors (set to 1M) never fires.
+ *
+ * <p>Baselines in the same run: {@code bareInstantiate}, {@code ChicoryWapcHost.instantiate} (with the
+ * runtime's memory cap) + one echo + {@code close} per op on one thread, and {@code bareInstantiate2Threads},
+ * the same on two threads (both cores, as the runtime's two workers use them).
+ *
+ * <p>Parameter {@code guest}: see {@link Guest}. The target is about {@code rust}; {@code assemblyscript}
+ * is there to show where the time goes.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 8, time = 1)
+@Measurement(iterations = 6, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"-Xms3g", "-Xmx3g"})
+public class ActivationBenchmark {
+    static final int BATCH = 200;
+
+    /**
+     * Which testbed: {@code rust} (the one the target is about: 17 pages = 1.06 MiB of linear memory per
+     * instance) or {@code assemblyscript} (1 page), to separate the runtime's per-activation cost from the
+     * cost of allocating and zeroing the guest's memory.
+     */
+    @State(Scope.Benchmark)
+    public static class Guest {
+        @Param({"rust", "assemblyscript"})
+        public String guest;
+    }
+
+    /** A runtime with the testbed deployed; fresh actor ids for every batch. */
+    @State(Scope.Benchmark)
+    public static class Runtime {
+        ActorBench bench;
+        byte[] payload;
+        long nextId;
+        final ActorRef[] refs = new ActorRef[BATCH];
+        @SuppressWarnings("unchecked")
+        final CompletableFuture<byte[]>[] batch = new CompletableFuture[BATCH];
+        @SuppressWarnings("unchecked")
+        final CompletableFuture<Boolean>[] passivated = new CompletableFuture[BATCH];
+
+        @Setup(Level.Trial)
+        public void setUp(Guest guest) {
+            payload = ActorBench.payload(64);
+            bench = new ActorBench(new dev.kelpie.store.InMemoryStateStore(),
+                    ActorBench.settings().withMaxActiveActors(1_000_000));
+            bench.deploy("testbed", ActorBench.testbed(guest.guest));
+        }
+
+        /** New ids for the next batch (never used before). */
+        @Setup(Level.Invocation)
+        public void nextBatch() {
+            for (int i = 0; i < BATCH; i++) {
+                refs[i] = bench.runtime.ref("testbed", "n" + nextId++);
+            }
+        }
+
+        /** Passivates the batch and waits until it is gone (not measured). */
+        @TearDown(Level.Invocation)
+        public void passivateBatch() throws Exception {
+            for (int i = 0; i < BATCH; i++) {
+                passivated[i] = bench.runtime.deactivate(refs[i].id()).toCompletableFuture();
+            }
+            for (int i = 0; i < BATCH; i++) {
+                Guests.check(passivated[i].get(ActorBench.BATCH_TIMEOUT_SECONDS, TimeUnit.SECONDS),
+                        refs[i] + " was active");
+            }
+            Guests.check(bench.runtime.activeActors() == 0, "every actor passivated, still active: "
+                    + bench.runtime.activeActors());
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            bench.close();
+        }
+    }
+
+    /** One benchmark thread's host and compiled module for the bare baseline. */
+    @State(Scope.Thread)
+    public static class Bare {
+        ActorBench bench;
+        CompiledModule compiled;
+        InstanceOptions options;
+        byte[] payload;
+
+        @Setup(Level.Trial)
+        public void setUp(Guest guest) {
+            payload = ActorBench.payload(64);
+            bench = new ActorBench();
+            compiled = bench.install(ActorBench.testbed(guest.guest));
+            options = InstanceOptions.labelled("bare").withMaxMemoryBytes(ActorBench.LIMITS.maxMemoryBytes());
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            bench.close();
+        }
+
+        byte[] batch() {
+            byte[] last = null;
+            for (int i = 0; i < BATCH; i++) {
+                WapcInstance instance = bench.host.instantiate(compiled, options);
+                last = instance.invoke("echo", payload);
+                instance.close();
+            }
+            return last;
+        }
+    }
+
+    /** Warmed up longer: an iteration holds few invocations, and the activation path is long to JIT-compile. */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    @Warmup(iterations = 10, time = 1)
+    public byte[] activate(Runtime rt) {
+        for (int i = 0; i < BATCH; i++) {
+            rt.batch[i] = rt.refs[i].invoke("echo", rt.payload).toCompletableFuture();
+        }
+        return ActorBench.awaitAll(rt.batch, BATCH);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public byte[] bareInstantiate(Bare bare) {
+        return bare.batch();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    @Threads(2)
+    public byte[] bareInstantiate2Threads(Bare bare) {
+        return bare.batch();
+    }
+}
