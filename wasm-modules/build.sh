@@ -45,6 +45,9 @@ RUST_FLAGS=(
   --remap-path-prefix "$HERE=/kelpie/wasm-modules"
 )
 
+# Guests link with a 64 KiB shadow stack (-zstack-size) instead of rustc's default 1 MiB: the stack sits
+# at the bottom of linear memory, so the default makes every instance start at 17 pages (1.06 MiB) that
+# each activation must allocate and zero.
 RUST_GUESTS=(testbed counter) # crate rust/<name>/src/lib.rs -> rust/<name>/<name>.wasm
 
 build_rust() { # <root dir to write rust/<name>/<name>.wasm under>
@@ -55,7 +58,7 @@ build_rust() { # <root dir to write rust/<name>/<name>.wasm under>
   for name in "${RUST_GUESTS[@]}"; do
     mkdir -p "$root/rust/$name"
     "$RUSTC" "${RUST_FLAGS[@]}" --crate-type cdylib --crate-name "$name" -C metadata="$name" \
-      -C lto -C strip=symbols \
+      -C lto -C strip=symbols -C link-arg=-zstack-size=65536 \
       --extern kelpie_guest="$work/libkelpie_guest.rlib" \
       -o "$work/$name.wasm" "$HERE/rust/$name/src/lib.rs"
     # rustc 1.63 always exports __heap_base and __data_end; a guest exports only memory, the
@@ -65,7 +68,7 @@ build_rust() { # <root dir to write rust/<name>/<name>.wasm under>
   done
   # The counter's second version (operation `version` answers 2), for hot-swap tests of module bundles.
   "$RUSTC" "${RUST_FLAGS[@]}" --crate-type cdylib --crate-name counter -C metadata=counter --cfg counter_v2 \
-    -C lto -C strip=symbols \
+    -C lto -C strip=symbols -C link-arg=-zstack-size=65536 \
     --extern kelpie_guest="$work/libkelpie_guest.rlib" \
     -o "$work/counter-v2.wasm" "$HERE/rust/counter/src/lib.rs"
   node "$HERE/tools/strip-exports.mjs" "$work/counter-v2.wasm" "$root/rust/counter/counter-v2.wasm" \

@@ -55,13 +55,13 @@ class InstallAndDescribeTest {
         assertThat(d.exports())
                 .extracting(ModuleExport::name, ModuleExport::kind, ModuleExport::type)
                 .containsExactly(
-                        tuple("memory", ExternalKind.MEMORY, "pages 17..none"),
+                        tuple("memory", ExternalKind.MEMORY, "pages 2..none"),
                         tuple("wapc_init", ExternalKind.FUNCTION, "() -> ()"),
                         tuple("__guest_call", ExternalKind.FUNCTION, "(i32, i32) -> (i32)"));
         assertThat(d.exportsFunction("__guest_call")).isTrue();
         assertThat(d.exportsFunction("memory")).isFalse();
         assertThat(d.export("nope")).isEmpty();
-        assertThat(d.memory()).isEqualTo(new MemoryShape(17, -1, true, false));
+        assertThat(d.memory()).isEqualTo(new MemoryShape(2, -1, true, false));
         assertThat(d.memory().declaresMaximum()).isFalse();
         assertThat(d.guestLanguage()).isEqualTo("rust");
         assertThat(d.executionMode()).isEqualTo(ExecutionMode.COMPILED);
@@ -85,7 +85,7 @@ class InstallAndDescribeTest {
         assertThat(instance.getMachine()).isNotInstanceOf(InterpreterMachine.class);
         assertThat(instance.getMachine().getClass().getClassLoader())
                 .isNotSameAs(InterpreterMachine.class.getClassLoader());
-        assertThat(instance.memory().pages()).isGreaterThanOrEqualTo(17);
+        assertThat(instance.memory().pages()).isGreaterThanOrEqualTo(2);
         // A second instance from the same factory is independent.
         Instance second = instantiate(module, TestModules.noOpWapcImports());
         assertThat(second).isNotSameAs(instance);
