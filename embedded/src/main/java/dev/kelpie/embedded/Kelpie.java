@@ -111,9 +111,9 @@ public final class Kelpie implements AutoCloseable {
         return actors;
     }
 
-    /** Deploys (or hot-swaps) a WASM actor type running a loaded module, with default limits. */
+    /** Deploys (or hot-swaps) a WASM actor type running a loaded module, with the runtime's default limits. */
     public void deploy(String type, Module module) {
-        deploy(type, module, ActorLimits.DEFAULTS);
+        deploy(type, module, actors.defaultLimits());
     }
 
     public void deploy(String type, Module module, ActorLimits limits) {

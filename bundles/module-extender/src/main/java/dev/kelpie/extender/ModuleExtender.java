@@ -137,7 +137,8 @@ public final class ModuleExtender {
         List<String> deployedNow = new ArrayList<>();
         Set<ModuleHash> modules = new LinkedHashSet<>();
         try {
-            List<ModuleHeader.Entry> entries = ModuleHeader.parse(name, bundle.getHeaders("").get(ModuleHeader.NAME));
+            List<ModuleHeader.Entry> entries = ModuleHeader.parse(name, bundle.getHeaders("").get(ModuleHeader.NAME),
+                    runtime.defaultLimits());
             for (ModuleHeader.Entry entry : entries) {
                 Long owner = owners.get(entry.type());
                 if (owner != null && owner != id) {

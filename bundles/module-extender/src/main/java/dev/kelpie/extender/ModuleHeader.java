@@ -22,7 +22,7 @@ import org.apache.felix.utils.manifest.Parser;
  *   mailbox=10000;idle=5m;namespaces="actors,greeting"
  * </pre>
  *
- * {@code path} is required; every other attribute defaults to {@link ActorLimits#DEFAULTS}. Without
+ * {@code path} is required; every other attribute defaults to the runtime's default limits. Without
  * {@code namespaces} the type may call only the core host namespaces (state, log, clock, random).
  */
 final class ModuleHeader {
@@ -39,6 +39,11 @@ final class ModuleHeader {
 
     /** Parses the header; every error names the bundle, the clause and what is wrong. */
     static List<Entry> parse(String bundle, String header) {
+        return parse(bundle, header, ActorLimits.DEFAULTS);
+    }
+
+    /** Parses the header with the given limits as defaults for unset attributes. */
+    static List<Entry> parse(String bundle, String header, ActorLimits defaults) {
         if (header == null || header.isBlank()) {
             throw new IllegalArgumentException("bundle " + bundle + ": the " + NAME + " header is empty");
         }
@@ -66,7 +71,7 @@ final class ModuleHeader {
             if (path == null || path.isBlank()) {
                 throw new IllegalArgumentException(where + ": no path=<entry of the .wasm in the bundle>");
             }
-            ActorLimits limits = ActorLimits.DEFAULTS;
+            ActorLimits limits = defaults;
             try {
                 String v;
                 if ((v = clause.getAttribute("timeout")) != null) {

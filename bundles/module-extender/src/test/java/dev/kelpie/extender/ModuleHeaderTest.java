@@ -51,6 +51,14 @@ class ModuleHeaderTest {
     }
 
     @Test
+    void unsetAttributesTakeTheGivenDefaults() {
+        ActorLimits defaults = ActorLimits.DEFAULTS.withInvocationTimeout(Duration.ofSeconds(3)).withMailboxCapacity(7);
+        ModuleHeader.Entry e = ModuleHeader.parse("b 1.0", "t;path=a.wasm;mailbox=9", defaults).get(0);
+        assertThat(e.limits().invocationTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(e.limits().mailboxCapacity()).isEqualTo(9);
+    }
+
+    @Test
     void sizesAndDurations() {
         assertThat(ModuleHeader.size("65536")).isEqualTo(65536);
         assertThat(ModuleHeader.size("2 GiB")).isEqualTo(2L << 30);

@@ -4,6 +4,7 @@ import dev.kelpie.api.actor.ActiveActor;
 import dev.kelpie.api.actor.ActorId;
 import dev.kelpie.api.actor.ActorInvocationException;
 import dev.kelpie.api.actor.ActorInvocationException.Reason;
+import dev.kelpie.api.actor.ActorLimits;
 import dev.kelpie.api.actor.ActorRef;
 import dev.kelpie.api.actor.ActorRuntime;
 import dev.kelpie.api.actor.ActorType;
@@ -60,6 +61,21 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
 
         @AttributeDefinition(description = "Seconds close() lets queued messages drain before failing them")
         int shutdown__grace__seconds() default 10;
+
+        @AttributeDefinition(description = "Default invocation timeout of a type, in milliseconds")
+        long default__invocation__timeout__ms() default 30_000;
+
+        @AttributeDefinition(description = "Default idle timeout of a type (passivation), in seconds")
+        long default__idle__timeout__seconds() default 300;
+
+        @AttributeDefinition(description = "Default cap on a WASM actor's memory, in bytes")
+        long default__max__memory__bytes() default 256L << 20;
+
+        @AttributeDefinition(description = "Default largest payload (and state value), in bytes")
+        int default__max__payload__bytes() default 1 << 20;
+
+        @AttributeDefinition(description = "Default mailbox capacity, in messages")
+        int default__mailbox__capacity() default 10_000;
     }
 
     private final ModuleRegistry registry;
@@ -82,7 +98,10 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
         this(registry, wapcHost, store, new RuntimeSettings(
                 config.workers() > 0 ? config.workers() : Runtime.getRuntime().availableProcessors(),
                 config.max__active__actors(), RuntimeSettings.DEFAULTS.watchdogTick(),
-                Duration.ofSeconds(config.shutdown__grace__seconds())));
+                Duration.ofSeconds(config.shutdown__grace__seconds()),
+                new ActorLimits(Duration.ofMillis(config.default__invocation__timeout__ms()),
+                        config.default__max__memory__bytes(), config.default__max__payload__bytes(),
+                        config.default__mailbox__capacity(), Duration.ofSeconds(config.default__idle__timeout__seconds()))));
     }
 
     public KelpieActorRuntime(ModuleRegistry registry, WapcHost wapcHost, StateStore store, RuntimeSettings settings) {
@@ -179,6 +198,11 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
         rescheduleType(typeName); // messages held by a suspension now fail: the type is gone
         statsByType.remove(typeName);
         return true;
+    }
+
+    @Override
+    public ActorLimits defaultLimits() {
+        return settings.defaultLimits();
     }
 
     @Override

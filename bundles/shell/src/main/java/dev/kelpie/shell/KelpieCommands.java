@@ -292,7 +292,7 @@ public final class KelpieCommands {
         return guarded("deactivate", () -> {
             ActorId actor = actorId(type, id);
             Duration wait = runtime.type(actor.type()).map(t -> t.limits().invocationTimeout())
-                    .orElse(ActorLimits.DEFAULTS.invocationTimeout()).plusSeconds(5);
+                    .orElse(runtime.defaultLimits().invocationTimeout()).plusSeconds(5);
             boolean wasActive;
             try {
                 wasActive = runtime.deactivate(actor).toCompletableFuture().get(wait.toMillis(), TimeUnit.MILLISECONDS);
@@ -337,7 +337,7 @@ public final class KelpieCommands {
             ActorType deployed = previous.filter(ActorType::isWasm)
                     .map(p -> new ActorType(typeName, d.hash(), null, p.limits(),
                             declared != null ? declared : p.hostNamespaces()))
-                    .orElseGet(() -> ActorType.wasm(typeName, d.hash(), ActorLimits.DEFAULTS)
+                    .orElseGet(() -> ActorType.wasm(typeName, d.hash(), runtime.defaultLimits())
                             .withHostNamespaces(declared != null ? declared : Set.of()));
             try {
                 checkInstantiates(compiled, deployed);

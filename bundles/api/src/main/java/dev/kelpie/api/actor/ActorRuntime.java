@@ -45,6 +45,12 @@ public interface ActorRuntime {
      */
     boolean suspend(String typeName);
 
+    /**
+     * The limits types get when their deployment sets none (a module bundle's header, the shell's install):
+     * {@link ActorLimits#DEFAULTS} unless the runtime is configured otherwise.
+     */
+    ActorLimits defaultLimits();
+
     List<ActorType> types();
 
     Optional<ActorType> type(String name);
