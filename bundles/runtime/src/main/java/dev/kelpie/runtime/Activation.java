@@ -123,12 +123,14 @@ final class Activation implements ActorContext {
                 if (e == null) {
                     break;
                 }
-                if (e.kind == Envelope.Kind.INVOKE && runtime.isSuspended(id.namespace())) {
+                // one look-up of the type per message, shared by the suspension check and the turn
+                DeployedType current = runtime.deployed(id.namespace());
+                if (e.kind == Envelope.Kind.INVOKE && current != null && current.suspended) {
                     mailbox.offerFirst(e); // held until the type is deployed again; the deploy reschedules us
                     return;
                 }
                 queued.decrementAndGet();
-                process(e);
+                process(e, current);
             }
         } finally {
             scheduled.set(false);
@@ -140,12 +142,12 @@ final class Activation implements ActorContext {
         }
     }
 
-    private void process(Envelope e) {
+    private void process(Envelope e, DeployedType current) {
         try {
             if (e.kind == Envelope.Kind.DEACTIVATE) {
                 e.deactivated.complete(passivate());
             } else {
-                handle(e);
+                handle(e, current);
             }
         } catch (Throwable t) {
             // never let one message kill the worker: fail it, discard the instance, carry on
@@ -164,13 +166,12 @@ final class Activation implements ActorContext {
 
     // ---- turns ----
 
-    private void handle(Envelope e) {
+    private void handle(Envelope e, DeployedType current) {
         if (runtime.refusingTurns()) {
             complete(e, null, new ActorInvocationException(id, e.operation, Reason.SHUT_DOWN,
                     "the actor runtime shut down before this message ran"), null);
             return;
         }
-        DeployedType current = runtime.deployed(id.namespace());
         if (current == null) {
             passivate();
             complete(e, null, new ActorInvocationException(id, e.operation, Reason.SHUT_DOWN,
