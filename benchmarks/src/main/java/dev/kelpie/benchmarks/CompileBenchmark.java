@@ -1,7 +1,7 @@
 package dev.kelpie.benchmarks;
 
 import dev.kelpie.api.module.ExecutionMode;
-import dev.kelpie.api.wasm.CompiledModule;
+import dev.kelpie.api.module.CompiledModule;
 import dev.kelpie.registry.ChicoryModuleRegistry;
 import dev.kelpie.registry.RegistrySettings;
 import java.util.concurrent.TimeUnit;

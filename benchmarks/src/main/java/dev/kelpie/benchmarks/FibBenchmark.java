@@ -1,9 +1,10 @@
 package dev.kelpie.benchmarks;
 
+import dev.kelpie.api.wasm.ChicoryModule;
 import dev.kelpie.api.module.ExecutionMode;
 import dev.kelpie.api.wapc.InstanceOptions;
 import dev.kelpie.api.wapc.WapcInstance;
-import dev.kelpie.api.wasm.CompiledModule;
+import dev.kelpie.api.module.CompiledModule;
 import dev.kelpie.wapc.ChicoryWapcHost;
 import dev.kelpie.wapc.WapcSettings;
 import java.nio.charset.StandardCharsets;
@@ -80,7 +81,7 @@ public class FibBenchmark {
         @Setup(Level.Trial)
         public void setUp(Input input) {
             CompiledModule compiled = Guests.compile(Guests.RUST, ExecutionMode.COMPILED);
-            host = new RawWapcHost(compiled.wasmModule(), compiled.machineFactory(), null, true);
+            host = new RawWapcHost(ChicoryModule.of(compiled).wasmModule(), ChicoryModule.of(compiled).machineFactory(), null, true);
             Guests.check(new String(host.call(FIB, input.payload), StandardCharsets.US_ASCII).equals(Long.toString(FIB_25)),
                     "raw fib(25)");
         }

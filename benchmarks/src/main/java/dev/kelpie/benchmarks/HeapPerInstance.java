@@ -1,11 +1,12 @@
 package dev.kelpie.benchmarks;
 
+import dev.kelpie.api.wasm.ChicoryModule;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import dev.kelpie.api.module.ExecutionMode;
 import dev.kelpie.api.wapc.InstanceOptions;
 import dev.kelpie.api.wapc.WapcInstance;
-import dev.kelpie.api.wasm.CompiledModule;
+import dev.kelpie.api.module.CompiledModule;
 import dev.kelpie.guest.assemblyscript.AssemblyScriptAdapter;
 import dev.kelpie.wapc.ChicoryWapcHost;
 import dev.kelpie.wapc.WapcSettings;
@@ -52,11 +53,11 @@ public final class HeapPerInstance {
                 return new Probe(i, i::memoryPages);
             });
             measure("raw Chicory, module's limits, " + guest, n, () -> {
-                RawWapcHost raw = new RawWapcHost(compiled.wasmModule(), compiled.machineFactory(), null, true);
+                RawWapcHost raw = new RawWapcHost(ChicoryModule.of(compiled).wasmModule(), ChicoryModule.of(compiled).machineFactory(), null, true);
                 return new Probe(raw, () -> raw.instance().memory().pages());
             });
             measure("raw Chicory, Kelpie's limits, " + guest, n, () -> {
-                RawWapcHost raw = new RawWapcHost(compiled.wasmModule(), compiled.machineFactory(), kelpieLimits, true);
+                RawWapcHost raw = new RawWapcHost(ChicoryModule.of(compiled).wasmModule(), ChicoryModule.of(compiled).machineFactory(), kelpieLimits, true);
                 return new Probe(raw, () -> raw.instance().memory().pages());
             });
         }

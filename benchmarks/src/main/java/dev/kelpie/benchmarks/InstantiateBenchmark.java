@@ -1,11 +1,12 @@
 package dev.kelpie.benchmarks;
 
+import dev.kelpie.api.wasm.ChicoryModule;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import dev.kelpie.api.module.ExecutionMode;
 import dev.kelpie.api.wapc.InstanceOptions;
 import dev.kelpie.api.wapc.WapcInstance;
-import dev.kelpie.api.wasm.CompiledModule;
+import dev.kelpie.api.module.CompiledModule;
 import dev.kelpie.guest.assemblyscript.AssemblyScriptAdapter;
 import dev.kelpie.wapc.ChicoryWapcHost;
 import dev.kelpie.wapc.WapcSettings;
@@ -57,7 +58,7 @@ public class InstantiateBenchmark {
         try (WapcInstance probe = host.instantiate(compiled, InstanceOptions.labelled("probe"))) {
             Guests.check(probe.invoke("echo", new byte[] {1, 2, 3}).length == 3, "Kelpie instance answers");
         }
-        Guests.check(new RawWapcHost(compiled.wasmModule(), compiled.machineFactory(), kelpieLimits, true)
+        Guests.check(new RawWapcHost(ChicoryModule.of(compiled).wasmModule(), ChicoryModule.of(compiled).machineFactory(), kelpieLimits, true)
                 .call(WapcEchoBenchmark.ECHO, new byte[] {1, 2, 3}).length == 3, "raw instance answers");
     }
 
@@ -70,16 +71,16 @@ public class InstantiateBenchmark {
 
     @Benchmark
     public Instance rawBuild() {
-        return new RawWapcHost(compiled.wasmModule(), compiled.machineFactory(), null, false).instance();
+        return new RawWapcHost(ChicoryModule.of(compiled).wasmModule(), ChicoryModule.of(compiled).machineFactory(), null, false).instance();
     }
 
     @Benchmark
     public Instance rawBuildInit() {
-        return new RawWapcHost(compiled.wasmModule(), compiled.machineFactory(), null, true).instance();
+        return new RawWapcHost(ChicoryModule.of(compiled).wasmModule(), ChicoryModule.of(compiled).machineFactory(), null, true).instance();
     }
 
     @Benchmark
     public Instance rawCappedInit() {
-        return new RawWapcHost(compiled.wasmModule(), compiled.machineFactory(), kelpieLimits, true).instance();
+        return new RawWapcHost(ChicoryModule.of(compiled).wasmModule(), ChicoryModule.of(compiled).machineFactory(), kelpieLimits, true).instance();
     }
 }

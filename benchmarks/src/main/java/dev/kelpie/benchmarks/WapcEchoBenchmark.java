@@ -1,9 +1,10 @@
 package dev.kelpie.benchmarks;
 
+import dev.kelpie.api.wasm.ChicoryModule;
 import dev.kelpie.api.module.ExecutionMode;
 import dev.kelpie.api.wapc.InstanceOptions;
 import dev.kelpie.api.wapc.WapcInstance;
-import dev.kelpie.api.wasm.CompiledModule;
+import dev.kelpie.api.module.CompiledModule;
 import dev.kelpie.wapc.ChicoryWapcHost;
 import dev.kelpie.wapc.WapcSettings;
 import java.nio.charset.StandardCharsets;
@@ -85,7 +86,7 @@ public class WapcEchoBenchmark {
 
         @Setup(Level.Trial)
         public void setUp(Module module, Payload payload) {
-            host = new RawWapcHost(module.compiled.wasmModule(), module.compiled.machineFactory(), null, true);
+            host = new RawWapcHost(ChicoryModule.of(module.compiled).wasmModule(), ChicoryModule.of(module.compiled).machineFactory(), null, true);
             Guests.check(Arrays.equals(host.call(ECHO, payload.bytes), payload.bytes), "raw echo");
         }
     }

@@ -14,7 +14,7 @@ import dev.kelpie.api.wapc.GuestConsole;
 import dev.kelpie.api.wapc.InstanceOptions;
 import dev.kelpie.api.wapc.WapcHost;
 import dev.kelpie.api.wapc.WapcInstance;
-import dev.kelpie.api.wasm.CompiledModule;
+import dev.kelpie.api.module.CompiledModule;
 import dev.kelpie.api.wasm.GuestAdapter;
 import dev.kelpie.api.state.StateStore;
 import dev.kelpie.guest.assemblyscript.AssemblyScriptAdapter;

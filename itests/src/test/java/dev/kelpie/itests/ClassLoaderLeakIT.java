@@ -1,12 +1,13 @@
 package dev.kelpie.itests;
 
+import dev.kelpie.api.wasm.ChicoryModule;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import dev.kelpie.api.module.ModuleHash;
-import dev.kelpie.api.wasm.CompiledModule;
+import dev.kelpie.api.module.CompiledModule;
 import dev.kelpie.api.wapc.InstanceOptions;
 import dev.kelpie.api.wapc.WapcInstance;
 import java.lang.ref.WeakReference;
@@ -61,11 +62,11 @@ public class ClassLoaderLeakIT extends KelpieTestSupport {
         }
         ModuleHash hash = runtime.type("counter").orElseThrow().module();
         CompiledModule compiled = registry.find(hash).orElseThrow();
-        Object machineFactory = compiled.machineFactory();
+        Object machineFactory = ChicoryModule.of(compiled).machineFactory();
         ClassLoader machineLoader = machineLoader(compiled);
         assertNotNull("the compiled machine class's loader can be reached", machineLoader);
         assertTrue("the machine class has a loader of its own: " + machineLoader,
-                machineLoader != compiled.wasmModule().getClass().getClassLoader() && machineLoader != ClassLoader.getSystemClassLoader());
+                machineLoader != ChicoryModule.of(compiled).wasmModule().getClass().getClassLoader() && machineLoader != ClassLoader.getSystemClassLoader());
         ClassLoader bundleLoader = counter.adapt(BundleWiring.class).getClassLoader();
         assertNotNull("the module bundle has a class loader", bundleLoader);
         Map<String, WeakReference<Object>> refs = Map.of(

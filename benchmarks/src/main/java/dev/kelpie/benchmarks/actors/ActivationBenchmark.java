@@ -3,7 +3,7 @@ package dev.kelpie.benchmarks.actors;
 import dev.kelpie.api.actor.ActorRef;
 import dev.kelpie.api.wapc.InstanceOptions;
 import dev.kelpie.api.wapc.WapcInstance;
-import dev.kelpie.api.wasm.CompiledModule;
+import dev.kelpie.api.module.CompiledModule;
 import dev.kelpie.benchmarks.Guests;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;

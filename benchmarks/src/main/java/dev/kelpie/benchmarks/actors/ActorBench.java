@@ -4,7 +4,7 @@ import dev.kelpie.api.actor.ActorLimits;
 import dev.kelpie.api.actor.ActorRef;
 import dev.kelpie.api.actor.ActorType;
 import dev.kelpie.api.state.StateStore;
-import dev.kelpie.api.wasm.CompiledModule;
+import dev.kelpie.api.module.CompiledModule;
 import dev.kelpie.benchmarks.Guests;
 import dev.kelpie.guest.assemblyscript.AssemblyScriptAdapter;
 import dev.kelpie.host.actors.ActorsHostFunctions;

@@ -4,7 +4,7 @@ import dev.kelpie.api.actor.ActiveActor;
 import dev.kelpie.api.actor.ActorRef;
 import dev.kelpie.api.wapc.InstanceOptions;
 import dev.kelpie.api.wapc.WapcInstance;
-import dev.kelpie.api.wasm.CompiledModule;
+import dev.kelpie.api.module.CompiledModule;
 import dev.kelpie.benchmarks.Guests;
 import dev.kelpie.store.InMemoryStateStore;
 import java.lang.management.GarbageCollectorMXBean;

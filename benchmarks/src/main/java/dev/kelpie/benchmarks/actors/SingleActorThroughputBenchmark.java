@@ -1,9 +1,10 @@
 package dev.kelpie.benchmarks.actors;
 
+import dev.kelpie.api.wasm.ChicoryModule;
 import dev.kelpie.api.actor.ActorRef;
 import dev.kelpie.api.wapc.InstanceOptions;
 import dev.kelpie.api.wapc.WapcInstance;
-import dev.kelpie.api.wasm.CompiledModule;
+import dev.kelpie.api.module.CompiledModule;
 import dev.kelpie.benchmarks.Guests;
 import dev.kelpie.benchmarks.RawWapcHost;
 import java.nio.charset.StandardCharsets;
@@ -59,7 +60,7 @@ public class SingleActorThroughputBenchmark {
         ActorBench.checkEcho(actor, payload); // activates it
         bare = bench.host.instantiate(compiled, InstanceOptions.labelled("bare"));
         Guests.check(Arrays.equals(bare.invoke("echo", payload), payload), "bare echo");
-        raw = new RawWapcHost(compiled.wasmModule(), compiled.machineFactory(), null, true);
+        raw = new RawWapcHost(ChicoryModule.of(compiled).wasmModule(), ChicoryModule.of(compiled).machineFactory(), null, true);
         Guests.check(Arrays.equals(raw.call(ECHO, payload), payload), "raw echo");
     }
 

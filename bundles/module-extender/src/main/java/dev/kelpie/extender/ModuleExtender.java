@@ -4,7 +4,7 @@ import dev.kelpie.api.actor.ActorRuntime;
 import dev.kelpie.api.actor.ActorType;
 import dev.kelpie.api.module.ModuleHash;
 import dev.kelpie.api.module.ModuleRegistry;
-import dev.kelpie.api.wasm.CompiledModule;
+import dev.kelpie.api.module.CompiledModule;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URL;

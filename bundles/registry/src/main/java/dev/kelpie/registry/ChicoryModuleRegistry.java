@@ -18,7 +18,8 @@ import dev.kelpie.api.module.ModuleImport;
 import dev.kelpie.api.module.ModuleRegistry;
 import dev.kelpie.api.module.ModuleRejectedException;
 import dev.kelpie.api.module.ModuleRejectedException.Reason;
-import dev.kelpie.api.wasm.CompiledModule;
+import dev.kelpie.api.module.CompiledModule;
+import dev.kelpie.api.wasm.ChicoryModule;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -257,5 +258,5 @@ public final class ChicoryModuleRegistry implements ModuleRegistry {
 
     /** An installed module: descriptor, parsed module and its machine factory. */
     private record Installed(ModuleDescriptor descriptor, WasmModule wasmModule, Function<Instance, Machine> machineFactory)
-            implements CompiledModule {}
+            implements ChicoryModule {}
 }

@@ -1,5 +1,6 @@
 package dev.kelpie.registry;
 
+import dev.kelpie.api.wasm.ChicoryModule;
 import static dev.kelpie.registry.TestModules.bytes;
 import static dev.kelpie.registry.TestModules.wat;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -7,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kelpie.api.module.ModuleDescriptor;
 import dev.kelpie.api.module.ModuleRejectedException;
 import dev.kelpie.api.module.ModuleRejectedException.Reason;
-import dev.kelpie.api.wasm.CompiledModule;
+import dev.kelpie.api.module.CompiledModule;
 import java.lang.management.ClassLoadingMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -46,7 +47,7 @@ class CompileOnceTest {
         CompiledModule second = registry.install("second.wasm", bytes.clone());
 
         assertThat(second).isSameAs(first);
-        assertThat(second.machineFactory()).isSameAs(first.machineFactory());
+        assertThat(ChicoryModule.of(second).machineFactory()).isSameAs(ChicoryModule.of(first).machineFactory());
         assertThat(second.descriptor().name()).isEqualTo("first.wasm");
         assertThat(registry.list()).hasSize(1).extracting(ModuleDescriptor::name).containsExactly("first.wasm");
     }

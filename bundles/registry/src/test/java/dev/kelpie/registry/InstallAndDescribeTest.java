@@ -1,5 +1,6 @@
 package dev.kelpie.registry;
 
+import dev.kelpie.api.wasm.ChicoryModule;
 import static dev.kelpie.registry.TestModules.bytes;
 import static dev.kelpie.registry.TestModules.instantiate;
 import static dev.kelpie.registry.TestModules.wat;
@@ -15,7 +16,7 @@ import dev.kelpie.api.module.ModuleDescriptor;
 import dev.kelpie.api.module.ModuleExport;
 import dev.kelpie.api.module.ModuleHash;
 import dev.kelpie.api.module.ModuleImport;
-import dev.kelpie.api.wasm.CompiledModule;
+import dev.kelpie.api.module.CompiledModule;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -76,8 +77,8 @@ class InstallAndDescribeTest {
     @Test
     void rustTestbedInstantiatesWithItsCompiledFactory() {
         CompiledModule module = registry.install("rust-testbed.wasm", bytes(TestModules.RUST));
-        assertThat(module.machineFactory()).isNotNull();
-        assertThat(module.wasmModule()).isNotNull();
+        assertThat(ChicoryModule.of(module).machineFactory()).isNotNull();
+        assertThat(ChicoryModule.of(module).wasmModule()).isNotNull();
 
         Instance instance = instantiate(module, TestModules.noOpWapcImports());
         instance.export("wapc_init").apply();

@@ -10,7 +10,7 @@ import dev.kelpie.api.module.ExecutionMode;
 import dev.kelpie.api.module.ModuleDescriptor;
 import dev.kelpie.api.module.ModuleRejectedException;
 import dev.kelpie.api.module.ModuleRejectedException.Reason;
-import dev.kelpie.api.wasm.CompiledModule;
+import dev.kelpie.api.module.CompiledModule;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.RandomAccessFile;

@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.dylibso.chicory.runtime.Instance;
 import dev.kelpie.api.module.ModuleDescriptor;
 import dev.kelpie.api.module.ModuleHash;
-import dev.kelpie.api.wasm.CompiledModule;
+import dev.kelpie.api.module.CompiledModule;
 import java.lang.ref.WeakReference;
 import org.junit.jupiter.api.Test;
 

@@ -1,11 +1,12 @@
 package dev.kelpie.registry;
 
+import dev.kelpie.api.wasm.ChicoryModule;
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
-import dev.kelpie.api.wasm.CompiledModule;
+import dev.kelpie.api.module.CompiledModule;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -158,9 +159,9 @@ final class TestModules {
 
     /** An instance built with the module's own machine factory. */
     static Instance instantiate(CompiledModule module, ImportValues imports) {
-        return Instance.builder(module.wasmModule())
+        return Instance.builder(ChicoryModule.of(module).wasmModule())
                 .withImportValues(imports)
-                .withMachineFactory(module.machineFactory())
+                .withMachineFactory(ChicoryModule.of(module).machineFactory())
                 .build();
     }
 

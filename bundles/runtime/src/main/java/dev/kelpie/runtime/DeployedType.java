@@ -1,7 +1,7 @@
 package dev.kelpie.runtime;
 
 import dev.kelpie.api.actor.ActorType;
-import dev.kelpie.api.wasm.CompiledModule;
+import dev.kelpie.api.module.CompiledModule;
 import java.util.HashSet;
 import java.util.Set;
 

@@ -13,7 +13,7 @@ import dev.kelpie.api.actor.MailboxFullException;
 import dev.kelpie.api.module.ModuleRegistry;
 import dev.kelpie.api.state.StateStore;
 import dev.kelpie.api.wapc.WapcHost;
-import dev.kelpie.api.wasm.CompiledModule;
+import dev.kelpie.api.module.CompiledModule;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -16,7 +16,7 @@ import dev.kelpie.api.module.ModuleRejectedException.Reason;
 import dev.kelpie.api.wapc.InstanceOptions;
 import dev.kelpie.api.wapc.WapcHost;
 import dev.kelpie.api.wapc.WapcInstance;
-import dev.kelpie.api.wasm.CompiledModule;
+import dev.kelpie.api.module.CompiledModule;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;

@@ -15,7 +15,8 @@ import dev.kelpie.api.wapc.InstanceOptions;
 import dev.kelpie.api.wapc.ModuleInstantiationException;
 import dev.kelpie.api.wapc.WapcHost;
 import dev.kelpie.api.wapc.WapcInstance;
-import dev.kelpie.api.wasm.CompiledModule;
+import dev.kelpie.api.module.CompiledModule;
+import dev.kelpie.api.wasm.ChicoryModule;
 import dev.kelpie.api.wasm.FunctionTypes;
 import dev.kelpie.api.wasm.GuestAdapter;
 import dev.kelpie.api.wasm.GuestBinding;
@@ -141,6 +142,10 @@ public final class ChicoryWapcHost implements WapcHost {
             throw new IllegalArgumentException("no instance options given");
         }
         ModuleDescriptor module = compiled.descriptor();
+        if (!(compiled instanceof ChicoryModule)) {
+            throw new ModuleInstantiationException(module.label(), "it was not compiled by a Chicory-backed registry");
+        }
+        ChicoryModule chicory = (ChicoryModule) compiled;
         checkWapcShape(module);
         MemoryLimits limits = memoryLimits(module, options);
 
@@ -154,9 +159,9 @@ public final class ChicoryWapcHost implements WapcHost {
             ImportValues imports = link(module, wapc, adapter, binding);
             Instance instance;
             try {
-                instance = Instance.builder(compiled.wasmModule())
+                instance = Instance.builder(chicory.wasmModule())
                         .withImportValues(imports)
-                        .withMachineFactory(compiled.machineFactory())
+                        .withMachineFactory(chicory.machineFactory())
                         .withMemoryFactory(ByteArrayMemory::new)
                         .withMemoryLimits(limits)
                         .withStart(false)

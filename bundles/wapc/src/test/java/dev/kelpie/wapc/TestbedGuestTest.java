@@ -11,7 +11,7 @@ import dev.kelpie.api.wapc.GuestCallException;
 import dev.kelpie.api.wapc.GuestCallException.Kind;
 import dev.kelpie.api.wapc.InstanceOptions;
 import dev.kelpie.api.wapc.WapcInstance;
-import dev.kelpie.api.wasm.CompiledModule;
+import dev.kelpie.api.module.CompiledModule;
 import dev.kelpie.guest.assemblyscript.AssemblyScriptAdapter;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;

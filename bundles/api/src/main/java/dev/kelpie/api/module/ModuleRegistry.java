@@ -1,6 +1,5 @@
 package dev.kelpie.api.module;
 
-import dev.kelpie.api.wasm.CompiledModule;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;

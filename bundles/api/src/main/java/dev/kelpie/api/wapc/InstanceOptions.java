@@ -1,5 +1,6 @@
 package dev.kelpie.api.wapc;
 
+import java.time.Duration;
 import java.util.Set;
 
 /**
@@ -11,8 +12,13 @@ import java.util.Set;
  * @param callerContext passed to host functions as {@link dev.kelpie.api.host.HostCall#callerContext()}
  * @param hostNamespaces the host namespaces the guest may call, or null for all; a call to another
  *     namespace fails with a host error naming it
+ * @param memoryBudget a budget shared with other instances that this one's memory is drawn from, or
+ *     null for none (only the per-instance cap applies)
+ * @param callTimeout how long initialisation and each call may run before the host interrupts the
+ *     guest (reported as an interruption, and the instance is closed), or null for no deadline
  */
-public record InstanceOptions(String label, int maxMemoryPages, Object callerContext, Set<String> hostNamespaces) {
+public record InstanceOptions(String label, int maxMemoryPages, Object callerContext, Set<String> hostNamespaces,
+        MemoryBudget memoryBudget, Duration callTimeout) {
     public InstanceOptions {
         hostNamespaces = hostNamespaces == null ? null : Set.copyOf(hostNamespaces);
         if (label == null || label.isBlank()) {
@@ -21,14 +27,22 @@ public record InstanceOptions(String label, int maxMemoryPages, Object callerCon
         if (maxMemoryPages < -1 || maxMemoryPages > 65536) {
             throw new IllegalArgumentException("maxMemoryPages must be -1 or 0..65536, was " + maxMemoryPages);
         }
+        if (callTimeout != null && (callTimeout.isNegative() || callTimeout.isZero())) {
+            throw new IllegalArgumentException("callTimeout must be positive, was " + callTimeout);
+        }
+    }
+
+    /** The same options without a budget or deadline (as before they existed). */
+    public InstanceOptions(String label, int maxMemoryPages, Object callerContext, Set<String> hostNamespaces) {
+        this(label, maxMemoryPages, callerContext, hostNamespaces, null, null);
     }
 
     public static InstanceOptions labelled(String label) {
-        return new InstanceOptions(label, -1, null, null);
+        return new InstanceOptions(label, -1, null, null, null, null);
     }
 
     public InstanceOptions withMaxMemoryPages(int pages) {
-        return new InstanceOptions(label, pages, callerContext, hostNamespaces);
+        return new InstanceOptions(label, pages, callerContext, hostNamespaces, memoryBudget, callTimeout);
     }
 
     public InstanceOptions withMaxMemoryBytes(long bytes) {
@@ -36,11 +50,21 @@ public record InstanceOptions(String label, int maxMemoryPages, Object callerCon
     }
 
     public InstanceOptions withCallerContext(Object context) {
-        return new InstanceOptions(label, maxMemoryPages, context, hostNamespaces);
+        return new InstanceOptions(label, maxMemoryPages, context, hostNamespaces, memoryBudget, callTimeout);
     }
 
     /** Restricts the host namespaces the guest may call (null: all). */
     public InstanceOptions withHostNamespaces(Set<String> namespaces) {
-        return new InstanceOptions(label, maxMemoryPages, callerContext, namespaces);
+        return new InstanceOptions(label, maxMemoryPages, callerContext, namespaces, memoryBudget, callTimeout);
+    }
+
+    /** Draws this instance's memory from a shared budget (null: none). */
+    public InstanceOptions withMemoryBudget(MemoryBudget budget) {
+        return new InstanceOptions(label, maxMemoryPages, callerContext, hostNamespaces, budget, callTimeout);
+    }
+
+    /** Interrupts initialisation and each call that runs longer than this (null: no deadline). */
+    public InstanceOptions withCallTimeout(Duration timeout) {
+        return new InstanceOptions(label, maxMemoryPages, callerContext, hostNamespaces, memoryBudget, timeout);
     }
 }

@@ -1,7 +1,7 @@
 package dev.kelpie.api.wapc;
 
 import dev.kelpie.api.host.HostFunctionKey;
-import dev.kelpie.api.wasm.CompiledModule;
+import dev.kelpie.api.module.CompiledModule;
 import java.util.List;
 import org.osgi.annotation.versioning.ProviderType;
 

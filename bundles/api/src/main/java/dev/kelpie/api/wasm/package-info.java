@@ -1,7 +1,8 @@
 /**
- * The Chicory-facing SPI: compiled modules and guest-language adapters. Types here use Chicory's own
- * (exported once by the {@code dev.kelpie.chicory} bundle).
+ * The guest-adapter SPI, the only API package that uses Chicory's types (exported once by the
+ * {@code dev.kelpie.chicory} bundle): the Chicory view of compiled modules and guest-language adapters.
+ * Host-function bundles and clients never need it.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("0.1.0")
+@org.osgi.annotation.versioning.Version("0.2.0")
 package dev.kelpie.api.wasm;
