@@ -14,11 +14,13 @@ import java.util.Set;
  *     namespace fails with a host error naming it
  * @param memoryBudget a budget shared with other instances that this one's memory is drawn from, or
  *     null for none (only the per-instance cap applies)
+ * @param maxPayloadBytes cap on any one buffer the guest hands the host (response, error, host-call
+ *     payload, log line), checked before the host copies it, or -1 for the host's default
  * @param callTimeout how long initialisation and each call may run before the host interrupts the
  *     guest (reported as an interruption, and the instance is closed), or null for no deadline
  */
 public record InstanceOptions(String label, int maxMemoryPages, Object callerContext, Set<String> hostNamespaces,
-        MemoryBudget memoryBudget, Duration callTimeout) {
+        MemoryBudget memoryBudget, int maxPayloadBytes, Duration callTimeout) {
     public InstanceOptions {
         hostNamespaces = hostNamespaces == null ? null : Set.copyOf(hostNamespaces);
         if (label == null || label.isBlank()) {
@@ -27,6 +29,9 @@ public record InstanceOptions(String label, int maxMemoryPages, Object callerCon
         if (maxMemoryPages < -1 || maxMemoryPages > 65536) {
             throw new IllegalArgumentException("maxMemoryPages must be -1 or 0..65536, was " + maxMemoryPages);
         }
+        if (maxPayloadBytes < -1) {
+            throw new IllegalArgumentException("maxPayloadBytes must be -1 or positive, was " + maxPayloadBytes);
+        }
         if (callTimeout != null && (callTimeout.isNegative() || callTimeout.isZero())) {
             throw new IllegalArgumentException("callTimeout must be positive, was " + callTimeout);
         }
@@ -34,15 +39,15 @@ public record InstanceOptions(String label, int maxMemoryPages, Object callerCon
 
     /** The same options without a budget or deadline (as before they existed). */
     public InstanceOptions(String label, int maxMemoryPages, Object callerContext, Set<String> hostNamespaces) {
-        this(label, maxMemoryPages, callerContext, hostNamespaces, null, null);
+        this(label, maxMemoryPages, callerContext, hostNamespaces, null, -1, null);
     }
 
     public static InstanceOptions labelled(String label) {
-        return new InstanceOptions(label, -1, null, null, null, null);
+        return new InstanceOptions(label, -1, null, null, null, -1, null);
     }
 
     public InstanceOptions withMaxMemoryPages(int pages) {
-        return new InstanceOptions(label, pages, callerContext, hostNamespaces, memoryBudget, callTimeout);
+        return new InstanceOptions(label, pages, callerContext, hostNamespaces, memoryBudget, maxPayloadBytes, callTimeout);
     }
 
     public InstanceOptions withMaxMemoryBytes(long bytes) {
@@ -50,21 +55,26 @@ public record InstanceOptions(String label, int maxMemoryPages, Object callerCon
     }
 
     public InstanceOptions withCallerContext(Object context) {
-        return new InstanceOptions(label, maxMemoryPages, context, hostNamespaces, memoryBudget, callTimeout);
+        return new InstanceOptions(label, maxMemoryPages, context, hostNamespaces, memoryBudget, maxPayloadBytes, callTimeout);
     }
 
     /** Restricts the host namespaces the guest may call (null: all). */
     public InstanceOptions withHostNamespaces(Set<String> namespaces) {
-        return new InstanceOptions(label, maxMemoryPages, callerContext, namespaces, memoryBudget, callTimeout);
+        return new InstanceOptions(label, maxMemoryPages, callerContext, namespaces, memoryBudget, maxPayloadBytes, callTimeout);
     }
 
     /** Draws this instance's memory from a shared budget (null: none). */
     public InstanceOptions withMemoryBudget(MemoryBudget budget) {
-        return new InstanceOptions(label, maxMemoryPages, callerContext, hostNamespaces, budget, callTimeout);
+        return new InstanceOptions(label, maxMemoryPages, callerContext, hostNamespaces, budget, maxPayloadBytes, callTimeout);
+    }
+
+    /** Caps each buffer the guest hands the host (-1: the host's default). */
+    public InstanceOptions withMaxPayloadBytes(int bytes) {
+        return new InstanceOptions(label, maxMemoryPages, callerContext, hostNamespaces, memoryBudget, bytes, callTimeout);
     }
 
     /** Interrupts initialisation and each call that runs longer than this (null: no deadline). */
     public InstanceOptions withCallTimeout(Duration timeout) {
-        return new InstanceOptions(label, maxMemoryPages, callerContext, hostNamespaces, memoryBudget, timeout);
+        return new InstanceOptions(label, maxMemoryPages, callerContext, hostNamespaces, memoryBudget, maxPayloadBytes, timeout);
     }
 }

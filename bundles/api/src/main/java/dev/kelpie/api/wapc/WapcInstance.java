@@ -39,6 +39,11 @@ public interface WapcInstance extends AutoCloseable {
 
     boolean isClosed();
 
+    /** Lines of guest output (console and log) dropped so far because the instance wrote too fast. */
+    default long droppedOutputLines() {
+        return 0;
+    }
+
     /** Frees the instance. Idempotent. */
     @Override
     void close();
