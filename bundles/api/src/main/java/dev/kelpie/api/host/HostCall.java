@@ -13,6 +13,8 @@ import dev.kelpie.api.module.ModuleDescriptor;
  * @param instanceLabel who is calling: the actor, or the label the instance was created with
  * @param callerContext what the instance's creator attached (the actor runtime attaches the actor's
  *     context), or null
+ * @param output paces the calling instance's output: a function that writes lines for the guest (a
+ *     logger) asks it before each line and drops the line when refused
  */
 public record HostCall(
         String binding,
@@ -21,7 +23,18 @@ public record HostCall(
         byte[] payload,
         ModuleDescriptor module,
         String instanceLabel,
-        Object callerContext) {
+        Object callerContext,
+        OutputLimiter output) {
+
+    public HostCall {
+        output = output == null ? OutputLimiter.UNLIMITED : output;
+    }
+
+    /** A call whose output is not paced. */
+    public HostCall(String binding, String namespace, String operation, byte[] payload, ModuleDescriptor module,
+            String instanceLabel, Object callerContext) {
+        this(binding, namespace, operation, payload, module, instanceLabel, callerContext, OutputLimiter.UNLIMITED);
+    }
 
     /** The caller context as the given type, or null when absent or of another type. */
     public <T> T callerContext(Class<T> type) {

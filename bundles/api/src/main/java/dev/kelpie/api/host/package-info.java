@@ -3,5 +3,5 @@
  * keyed by binding, namespace and operation.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("0.1.0")
+@org.osgi.annotation.versioning.Version("0.2.0")
 package dev.kelpie.api.host;
