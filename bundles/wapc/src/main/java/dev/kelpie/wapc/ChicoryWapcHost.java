@@ -4,6 +4,7 @@ import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.ImportFunction;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import dev.kelpie.api.host.HostFunction;
 import dev.kelpie.api.host.HostFunctionKey;
@@ -29,6 +30,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -53,32 +55,94 @@ public final class ChicoryWapcHost implements WapcHost {
     public @interface Config {
         @AttributeDefinition(description = "Default cap on a guest's memory, in 64 KiB pages (4096 = 256 MiB)")
         int max__memory__pages() default WapcSettings.DEFAULT_MAX_MEMORY_PAGES;
+
+        @AttributeDefinition(description = "Default cap on any one buffer a guest hands the host (response, error,"
+                + " host-call payload, console line), in bytes, checked before it is copied")
+        int max__payload__bytes() default WapcSettings.DEFAULT_MAX_PAYLOAD_BYTES;
+
+        @AttributeDefinition(description = "Output lines (console and log host functions) one instance may write per"
+                + " second, with a burst of 2 seconds' worth; further lines are dropped and counted (0: no limit)")
+        int output__lines__per__second() default WapcSettings.DEFAULT_OUTPUT_LINES_PER_SECOND;
+
+        @AttributeDefinition(description = "Output bytes one instance may write per second, with a burst of 2 seconds'"
+                + " worth (0: no limit)")
+        int output__bytes__per__second() default WapcSettings.DEFAULT_OUTPUT_BYTES_PER_SECOND;
+
+        @AttributeDefinition(description = "Cap on the entries of all tables of one instance, declared or grown")
+        int max__table__entries() default WapcSettings.DEFAULT_MAX_TABLE_ENTRIES;
     }
 
     private final WapcSettings settings;
+    private final CallTimer timer = new CallTimer();
     private final HostFunctionTable hostFunctions = new HostFunctionTable();
     private final CopyOnWriteArrayList<GuestAdapter> adapters = new CopyOnWriteArrayList<>();
     private volatile GuestConsole console = GuestConsole.systemLogger();
 
     @Activate
     public ChicoryWapcHost(Config config) {
-        this(new WapcSettings(config.max__memory__pages()));
+        this(new WapcSettings(config.max__memory__pages(), config.max__payload__bytes(),
+                config.output__lines__per__second(), config.output__bytes__per__second(), config.max__table__entries()));
     }
 
     public ChicoryWapcHost(WapcSettings settings) {
         this.settings = settings;
     }
 
+    /** Stops the call-timeout timer; later calls with a timeout are refused. */
+    @Deactivate
+    public void deactivate() {
+        timer.stop();
+    }
+
     // ---- whiteboard: host functions ----
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
+            policyOption = ReferencePolicyOption.GREEDY, updated = "updatedHostFunction")
     void addHostFunction(HostFunction function, Map<String, Object> properties) {
-        hostFunctions.add(keyOf(properties), function);
+        hostFunctions.addService(registration(function, properties), keyOf(properties), function);
+    }
+
+    /** The service's properties changed: it moves to its new key (or leaves, when they no longer name one). */
+    void updatedHostFunction(HostFunction function, Map<String, Object> properties) {
+        HostFunctionKey key;
+        try {
+            key = keyOf(properties);
+        } catch (IllegalArgumentException e) {
+            hostFunctions.updateService(registration(function, properties), null, function);
+            throw e;
+        }
+        hostFunctions.updateService(registration(function, properties), key, function);
     }
 
     void removeHostFunction(HostFunction function, Map<String, Object> properties) {
-        hostFunctions.remove(keyOf(properties), function);
+        hostFunctions.removeService(registration(function, properties));
+    }
+
+    /** What identifies a service registration across its updates: its service.id. */
+    private static Object registration(HostFunction function, Map<String, Object> properties) {
+        Object id = properties.get(SERVICE_ID);
+        return id != null ? id : new IdentityKey(function);
+    }
+
+    private static final String SERVICE_ID = "service.id";
+
+    /** Stands for a function registered without a service.id (outside a framework), by identity. */
+    private static final class IdentityKey {
+        private final HostFunction function;
+
+        IdentityKey(HostFunction function) {
+            this.function = function;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof IdentityKey && ((IdentityKey) o).function == function;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(function);
+        }
     }
 
     /** Registers a host function directly (plain Java); returns what unregisters it. */
@@ -150,30 +214,30 @@ public final class ChicoryWapcHost implements WapcHost {
         MemoryLimits limits = memoryLimits(module, options);
 
         GuestConsole guestConsole = console;
-        WapcGuestInstance wapc = new WapcGuestInstance(module, options, hostFunctions, guestConsole);
+        MemoryAccount account = options.memoryBudget() == null ? null : new MemoryAccount(options.memoryBudget());
+        WapcGuestInstance wapc = new WapcGuestInstance(module, options, hostFunctions, guestConsole, settings, timer,
+                account);
         GuestAdapter adapter = bestAdapter(module);
         GuestBinding binding = adapter == null
                 ? List::of
-                : adapter.bind(new GuestContext(module, options.label(), guestConsole));
+                : adapter.bind(new GuestContext(module, options.label(), wapc.pacedConsole()));
         try {
             ImportValues imports = link(module, wapc, adapter, binding);
-            Instance instance;
-            try {
-                instance = Instance.builder(chicory.wasmModule())
-                        .withImportValues(imports)
-                        .withMachineFactory(chicory.machineFactory())
-                        .withMemoryFactory(ByteArrayMemory::new)
-                        .withMemoryLimits(limits)
-                        .withStart(false)
-                        .build();
-            } catch (RuntimeException | StackOverflowError e) {
-                throw new ModuleInstantiationException(module.label(), "Chicory cannot instantiate it: " + e.getMessage(), e);
+            if (account != null) {
+                long bytes = (long) limits.initialPages() * Memory.PAGE_SIZE;
+                if (!account.reserve(bytes)) {
+                    throw new ModuleInstantiationException(module.label(), "instance '" + options.label() + "' asks for "
+                            + bytes + " bytes of initial memory and the shared memory budget is exhausted");
+                }
             }
-            try {
-                wapc.start(instance, binding);
-            } catch (RuntimeException | StackOverflowError e) {
-                throw new ModuleInstantiationException(module.label(), "initialisation failed: " + describe(e), e);
-            }
+            Instance.Builder builder = Instance.builder(chicory.wasmModule())
+                    .withImportValues(imports)
+                    .withMachineFactory(chicory.machineFactory())
+                    .withMemoryFactory(account == null ? ByteArrayMemory::new : l -> new BudgetedMemory(l, account))
+                    .withMemoryLimits(limits)
+                    .withTableFactory(new TableAllowance(module.label(), options.label(), settings.maxTableEntries()))
+                    .withStart(false);
+            initialise(module, options, wapc, builder, binding);
             return wapc;
         } catch (RuntimeException e) {
             wapc.close();
@@ -183,6 +247,46 @@ public final class ChicoryWapcHost implements WapcHost {
                 e.addSuppressed(suppressed);
             }
             throw e;
+        }
+    }
+
+    /**
+     * Builds the instance (which runs the module's start section) and runs the init convention, under the
+     * call timeout.
+     */
+    private void initialise(ModuleDescriptor module, InstanceOptions options, WapcGuestInstance wapc,
+            Instance.Builder builder, GuestBinding binding) {
+        CallTimer.Deadline deadline;
+        try {
+            deadline = timer.start(options.callTimeout());
+        } catch (IllegalStateException e) {
+            throw new ModuleInstantiationException(module.label(), e.getMessage(), e);
+        }
+        String stage = "Chicory cannot instantiate it: ";
+        RuntimeException failure = null;
+        Throwable failed = null;
+        boolean timedOut;
+        try {
+            Instance instance = builder.build();
+            stage = "initialisation failed: ";
+            wapc.start(instance, binding);
+        } catch (ModuleInstantiationException e) {
+            failure = e;
+            failed = e;
+        } catch (RuntimeException | StackOverflowError e) {
+            failed = e;
+        } finally {
+            timedOut = deadline != null && deadline.finish();
+        }
+        if (timedOut) {
+            throw new ModuleInstantiationException(module.label(), "instance '" + options.label()
+                    + "': initialisation " + deadline.describe(), failed);
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        if (failed != null) {
+            throw new ModuleInstantiationException(module.label(), stage + describe(failed), failed);
         }
     }
 

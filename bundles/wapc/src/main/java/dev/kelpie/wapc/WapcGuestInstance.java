@@ -10,6 +10,7 @@ import com.dylibso.chicory.wasm.ChicoryException;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
 import dev.kelpie.api.host.HostCall;
+import dev.kelpie.api.host.OutputLimiter;
 import dev.kelpie.api.module.ModuleDescriptor;
 import dev.kelpie.api.wapc.GuestCallException;
 import dev.kelpie.api.wapc.GuestCallException.Kind;
@@ -18,6 +19,7 @@ import dev.kelpie.api.wapc.InstanceOptions;
 import dev.kelpie.api.wapc.WapcInstance;
 import dev.kelpie.api.wasm.GuestBinding;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -28,6 +30,8 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class WapcGuestInstance implements WapcInstance {
     private static final byte[] EMPTY = new byte[0];
+    /** Longest binding, namespace or operation name of a host call. */
+    static final int MAX_NAME_BYTES = 1024;
     private static final FunctionType VOID_2 = FunctionType.of(List.of(ValType.I32, ValType.I32), List.of());
     private static final FunctionType VOID_1 = FunctionType.of(List.of(ValType.I32), List.of());
     private static final FunctionType I32_0 = FunctionType.of(List.of(), List.of(ValType.I32));
@@ -41,6 +45,12 @@ final class WapcGuestInstance implements WapcInstance {
     private final java.util.Set<String> hostNamespaces;
     private final HostFunctionTable hostFunctions;
     private final GuestConsole console;
+    private final int maxPayloadBytes;
+    private final OutputLimiter output;
+    private final long maxConsoleLineBytes;
+    private final Duration callTimeout;
+    private final CallTimer timer;
+    private final MemoryAccount memoryAccount;
     private final ReentrantLock lock = new ReentrantLock();
 
     private Instance instance;
@@ -55,6 +65,7 @@ final class WapcGuestInstance implements WapcInstance {
     private byte[] requestPayload = EMPTY;
     private byte[] response;
     private String guestError;
+    private String payloadError;
     private byte[] hostResponse;
     private String hostError;
 
@@ -65,14 +76,45 @@ final class WapcGuestInstance implements WapcInstance {
     private String lastOperation = "";
     private byte[] lastOperationBytes = EMPTY;
 
+    /**
+     * @param memoryAccount the instance's share of {@link InstanceOptions#memoryBudget()}, or null without
+     *     a budget; released with the instance
+     */
     WapcGuestInstance(ModuleDescriptor module, InstanceOptions options, HostFunctionTable hostFunctions,
-            GuestConsole console) {
+            GuestConsole console, WapcSettings settings, CallTimer timer, MemoryAccount memoryAccount) {
         this.module = module;
         this.label = options.label();
         this.callerContext = options.callerContext();
         this.hostNamespaces = options.hostNamespaces();
         this.hostFunctions = hostFunctions;
         this.console = console;
+        this.maxPayloadBytes = options.maxPayloadBytes() >= 0 ? options.maxPayloadBytes() : settings.defaultMaxPayloadBytes();
+        this.callTimeout = options.callTimeout();
+        this.timer = timer;
+        this.memoryAccount = memoryAccount;
+        int lines = settings.outputLinesPerSecond();
+        int bytes = settings.outputBytesPerSecond();
+        if (lines == 0 && bytes == 0) {
+            this.output = OutputLimiter.UNLIMITED;
+            this.maxConsoleLineBytes = maxPayloadBytes;
+        } else {
+            String limit = (lines == 0 ? "" : lines + " lines/s") + (lines != 0 && bytes != 0 ? " and " : "")
+                    + (bytes == 0 ? "" : bytes + " bytes/s") + " (burst " + WapcSettings.OUTPUT_BURST_SECONDS + " s)";
+            OutputRateLimiter limiter = new OutputRateLimiter(lines, bytes, () -> console.log(module, label,
+                    "output of module " + module.label() + ", instance '" + label + "' is over the limit of " + limit
+                            + ": further lines are dropped and counted"));
+            this.output = limiter;
+            this.maxConsoleLineBytes = Math.min(maxPayloadBytes, limiter.maxLineBytes());
+        }
+    }
+
+    /** What the guest adapter writes to (WASI output, aborts): the host's console, paced like the guest's own lines. */
+    GuestConsole pacedConsole() {
+        return (m, l, line) -> {
+            if (output.tryEmit(line.length())) {
+                console.log(m, l, line);
+            }
+        };
     }
 
     /** Called once by the host after Chicory built the instance: runs the init convention. */
@@ -115,11 +157,17 @@ final class WapcGuestInstance implements WapcInstance {
                     return null;
                 }),
                 new HostFunction("wapc", "__guest_response", VOID_2, (inst, args) -> {
-                    response = read(inst.memory(), "__guest_response", args[0], args[1]);
+                    Memory memory = inst.memory();
+                    String over = overPayloadLimit(memory, "__guest_response", "response", args[0], args[1]);
+                    response = over == null ? read(memory, "__guest_response", args[0], args[1]) : null;
+                    payloadError = over;
                     return null;
                 }),
                 new HostFunction("wapc", "__guest_error", VOID_2, (inst, args) -> {
-                    guestError = new String(read(inst.memory(), "__guest_error", args[0], args[1]), StandardCharsets.UTF_8);
+                    Memory memory = inst.memory();
+                    String over = overPayloadLimit(memory, "__guest_error", "error message", args[0], args[1]);
+                    guestError = over != null ? over
+                            : new String(read(memory, "__guest_error", args[0], args[1]), StandardCharsets.UTF_8);
                     return null;
                 }),
                 new HostFunction("wapc", "__host_call", HOST_CALL, (inst, args) -> new long[] {hostCall(inst.memory(), args)}),
@@ -140,18 +188,59 @@ final class WapcGuestInstance implements WapcInstance {
                     return null;
                 }),
                 new HostFunction("wapc", "__console_log", VOID_2, (inst, args) -> {
-                    String line = new String(read(inst.memory(), "__console_log", args[0], args[1]), StandardCharsets.UTF_8);
-                    console.log(module, label, line);
+                    consoleLog(inst.memory(), args[0], args[1]);
                     return null;
                 }));
+    }
+
+    /**
+     * Checks a buffer the guest hands the host against the payload limit, before anything is copied.
+     *
+     * @return null when within the limit, else the error naming import, length and limit
+     */
+    private String overPayloadLimit(Memory memory, String where, String what, long ptrArg, long lenArg) {
+        long len = lenArg & 0xFFFF_FFFFL;
+        checkedRange(memory, where, ptrArg, len);
+        if (len <= maxPayloadBytes) {
+            return null;
+        }
+        return where + ": the " + what + " of " + len + " bytes is over the payload limit of " + maxPayloadBytes
+                + " bytes; nothing was copied";
+    }
+
+    /** One console line: paced, and cut to the line limit before it is copied out of the guest. */
+    private void consoleLog(Memory memory, long ptrArg, long lenArg) {
+        long len = lenArg & 0xFFFF_FFFFL;
+        int ptr = checkedRange(memory, "__console_log", ptrArg, len);
+        int kept = (int) Math.min(len, maxConsoleLineBytes);
+        if (!output.tryEmit(kept)) {
+            return;
+        }
+        byte[] bytes = kept == 0 ? EMPTY : memory.readBytes(ptr, kept);
+        String line = kept == len ? new String(bytes, StandardCharsets.UTF_8)
+                : Utf8.prefix(bytes) + "…(truncated: " + len + " bytes, limit " + kept + ")";
+        console.log(module, label, line);
     }
 
     private int hostCall(Memory memory, long[] args) {
         hostResponse = null;
         hostError = null;
-        String bindingName = text(memory, "__host_call binding", args[0], args[1]);
-        String namespace = text(memory, "__host_call namespace", args[2], args[3]);
-        String operation = text(memory, "__host_call operation", args[4], args[5]);
+        long payloadLength = args[7] & 0xFFFF_FFFFL;
+        checkedRange(memory, "__host_call payload", args[6], payloadLength);
+        String bindingName = name(memory, "binding", args[0], args[1]);
+        String namespace = name(memory, "namespace", args[2], args[3]);
+        String operation = name(memory, "operation", args[4], args[5]);
+        if (bindingName == null || namespace == null || operation == null) {
+            hostError = "__host_call: a binding, namespace or operation name is over the limit of " + MAX_NAME_BYTES
+                    + " bytes (lengths " + (args[1] & 0xFFFF_FFFFL) + ", " + (args[3] & 0xFFFF_FFFFL) + ", "
+                    + (args[5] & 0xFFFF_FFFFL) + "); nothing was copied";
+            return 0;
+        }
+        if (payloadLength > maxPayloadBytes) {
+            hostError = "__host_call: the payload of " + payloadLength + " bytes to " + bindingName + "/" + namespace
+                    + "/" + operation + " is over the payload limit of " + maxPayloadBytes + " bytes; nothing was copied";
+            return 0;
+        }
         byte[] payload = read(memory, "__host_call payload", args[6], args[7]);
         if (!inCall) {
             hostError = "host calls are allowed only during a call from the host";
@@ -169,7 +258,8 @@ final class WapcGuestInstance implements WapcInstance {
             return 0;
         }
         try {
-            byte[] result = function.call(new HostCall(bindingName, namespace, operation, payload, module, label, callerContext));
+            byte[] result = function.call(
+                    new HostCall(bindingName, namespace, operation, payload, module, label, callerContext, output));
             hostResponse = result == null ? EMPTY : result;
             return 1;
         } catch (InterruptedException e) {
@@ -199,6 +289,9 @@ final class WapcGuestInstance implements WapcInstance {
             requestPayload = payload == null ? EMPTY : payload;
             long[] result = guarded(op, callGuest);
             int rc = (int) result[0];
+            if (payloadError != null) {
+                throw failure(Kind.GUEST_ERROR, op, payloadError, null);
+            }
             if (guestError != null) {
                 throw failure(Kind.GUEST_ERROR, op, guestError, null);
             }
@@ -252,21 +345,57 @@ final class WapcGuestInstance implements WapcInstance {
         lock.unlock();
     }
 
-    /** Runs guest code, turning what it throws into a GuestCallException (closing the instance where needed). */
+    /**
+     * Runs guest code under the call timeout, turning what it throws into a GuestCallException (closing the
+     * instance where needed). A call the timer interrupted is reported as such however the guest ended.
+     */
     private long[] guarded(String op, java.util.function.Supplier<long[]> guestCode) {
+        CallTimer.Deadline deadline;
         try {
-            return guestCode.get();
-        } catch (GuestAbiViolation e) {
-            throw closeAfter(Kind.ABI_VIOLATION, op, e.getMessage(), e);
-        } catch (ChicoryInterruptedException e) {
-            throw closeAfter(Kind.INTERRUPTED, op, "the call's thread was interrupted", e);
-        } catch (WasiExitException e) {
-            throw closeAfter(Kind.TRAP, op, "the guest exited with code " + e.exitCode(), e);
-        } catch (StackOverflowError e) {
-            throw closeAfter(Kind.TRAP, op, "call stack exhausted (unbounded recursion?)", e);
-        } catch (ChicoryException | ArithmeticException | IndexOutOfBoundsException | NegativeArraySizeException e) {
-            throw closeAfter(Kind.TRAP, op, trapMessage(e), e);
+            deadline = timer.start(callTimeout);
+        } catch (IllegalStateException e) {
+            throw failure(Kind.REFUSED, op, e.getMessage(), null);
         }
+        long[] result = null;
+        Throwable failed = null;
+        boolean timedOut;
+        try {
+            result = guestCode.get();
+        } catch (RuntimeException | StackOverflowError e) {
+            failed = e;
+        } finally {
+            timedOut = deadline != null && deadline.finish();
+        }
+        if (timedOut) {
+            throw closeAfter(Kind.INTERRUPTED, op, deadline.describe(), failed);
+        }
+        if (failed != null) {
+            throw translate(op, failed);
+        }
+        return result;
+    }
+
+    private GuestCallException translate(String op, Throwable e) {
+        if (e instanceof GuestAbiViolation) {
+            return closeAfter(Kind.ABI_VIOLATION, op, e.getMessage(), e);
+        }
+        if (e instanceof ChicoryInterruptedException) {
+            return closeAfter(Kind.INTERRUPTED, op, "the call's thread was interrupted", e);
+        }
+        if (e instanceof WasiExitException) {
+            return closeAfter(Kind.TRAP, op, "the guest exited with code " + ((WasiExitException) e).exitCode(), e);
+        }
+        if (e instanceof StackOverflowError) {
+            return closeAfter(Kind.TRAP, op, "call stack exhausted (unbounded recursion?)", e);
+        }
+        if (e instanceof GuestCallException) {
+            return (GuestCallException) e;
+        }
+        if (e instanceof ChicoryException || e instanceof ArithmeticException || e instanceof IndexOutOfBoundsException
+                || e instanceof NegativeArraySizeException) {
+            return closeAfter(Kind.TRAP, op, trapMessage((RuntimeException) e), e);
+        }
+        return closeAfter(Kind.TRAP, op, "the host failed inside the call: " + e, e);
     }
 
     private static String trapMessage(RuntimeException e) {
@@ -292,6 +421,7 @@ final class WapcGuestInstance implements WapcInstance {
         requestPayload = EMPTY;
         response = null;
         guestError = null;
+        payloadError = null;
         hostResponse = null;
         hostError = null;
     }
@@ -312,8 +442,12 @@ final class WapcGuestInstance implements WapcInstance {
         return len == 0 ? EMPTY : memory.readBytes(ptr, (int) len);
     }
 
-    private String text(Memory memory, String where, long ptr, long len) {
-        return new String(read(memory, where, ptr, len), StandardCharsets.UTF_8);
+    /** A name of a host call (binding, namespace, operation), or null when it is over {@link #MAX_NAME_BYTES}. */
+    private String name(Memory memory, String what, long ptr, long lenArg) {
+        String where = "__host_call " + what;
+        long len = lenArg & 0xFFFF_FFFFL;
+        checkedRange(memory, where, ptr, len);
+        return len > MAX_NAME_BYTES ? null : new String(read(memory, where, ptr, len), StandardCharsets.UTF_8);
     }
 
     private void write(Memory memory, String where, long ptrArg, byte[] bytes) {
@@ -342,6 +476,11 @@ final class WapcGuestInstance implements WapcInstance {
     }
 
     @Override
+    public long droppedOutputLines() {
+        return output.droppedLines();
+    }
+
+    @Override
     public boolean isClosed() {
         return closedReason != null;
     }
@@ -362,6 +501,9 @@ final class WapcGuestInstance implements WapcInstance {
     }
 
     private void release() {
+        if (memoryAccount != null) {
+            memoryAccount.releaseAll();
+        }
         GuestBinding b = binding;
         binding = null;
         instance = null;

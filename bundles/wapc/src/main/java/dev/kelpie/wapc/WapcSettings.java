@@ -5,10 +5,28 @@ package dev.kelpie.wapc;
  *
  * @param defaultMaxMemoryPages cap on memory 0 of every instance, in 64 KiB pages, unless the instance's
  *     options set their own
+ * @param defaultMaxPayloadBytes cap on any one buffer a guest hands the host (response, error, host-call
+ *     payload, console line), unless the instance's options set their own
+ * @param outputLinesPerSecond lines of output (console and log host functions) an instance may write per
+ *     second, with a burst of {@value #OUTPUT_BURST_SECONDS} seconds' worth; 0 for no limit
+ * @param outputBytesPerSecond bytes of output an instance may write per second, with the same burst; 0 for
+ *     no limit
+ * @param maxTableEntries cap on the entries of all tables of one instance, declared or grown
+ *     ({@code table.grow} returns -1 past it)
  */
-public record WapcSettings(int defaultMaxMemoryPages) {
+public record WapcSettings(int defaultMaxMemoryPages, int defaultMaxPayloadBytes, int outputLinesPerSecond,
+        int outputBytesPerSecond, int maxTableEntries) {
     /** 256 MiB: Kelpie's default guest memory cap. */
     public static final int DEFAULT_MAX_MEMORY_PAGES = 4096;
+    /** 1 MiB. */
+    public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
+    public static final int DEFAULT_OUTPUT_LINES_PER_SECOND = 100;
+    /** 64 KiB. */
+    public static final int DEFAULT_OUTPUT_BYTES_PER_SECOND = 64 * 1024;
+    /** The output buckets hold this many seconds of their rate. */
+    public static final int OUTPUT_BURST_SECONDS = 2;
+    /** About 1 MiB of heap per instance (a table entry costs the host 8 bytes or more). */
+    public static final int DEFAULT_MAX_TABLE_ENTRIES = 100_000;
 
     public static final WapcSettings DEFAULTS = new WapcSettings(DEFAULT_MAX_MEMORY_PAGES);
 
@@ -16,5 +34,35 @@ public record WapcSettings(int defaultMaxMemoryPages) {
         if (defaultMaxMemoryPages < 1 || defaultMaxMemoryPages > 65536) {
             throw new IllegalArgumentException("defaultMaxMemoryPages must be 1..65536, was " + defaultMaxMemoryPages);
         }
+        if (defaultMaxPayloadBytes < 0) {
+            throw new IllegalArgumentException("defaultMaxPayloadBytes must be 0 or more, was " + defaultMaxPayloadBytes);
+        }
+        if (outputLinesPerSecond < 0 || outputBytesPerSecond < 0) {
+            throw new IllegalArgumentException("output rates must be 0 (no limit) or more, were " + outputLinesPerSecond
+                    + " lines/s and " + outputBytesPerSecond + " bytes/s");
+        }
+        if (maxTableEntries < 0) {
+            throw new IllegalArgumentException("maxTableEntries must be 0 or more, was " + maxTableEntries);
+        }
+    }
+
+    /** The defaults with another memory cap. */
+    public WapcSettings(int defaultMaxMemoryPages) {
+        this(defaultMaxMemoryPages, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_OUTPUT_LINES_PER_SECOND,
+                DEFAULT_OUTPUT_BYTES_PER_SECOND, DEFAULT_MAX_TABLE_ENTRIES);
+    }
+
+    public WapcSettings withMaxPayloadBytes(int bytes) {
+        return new WapcSettings(defaultMaxMemoryPages, bytes, outputLinesPerSecond, outputBytesPerSecond, maxTableEntries);
+    }
+
+    public WapcSettings withOutputRate(int linesPerSecond, int bytesPerSecond) {
+        return new WapcSettings(defaultMaxMemoryPages, defaultMaxPayloadBytes, linesPerSecond, bytesPerSecond,
+                maxTableEntries);
+    }
+
+    public WapcSettings withMaxTableEntries(int entries) {
+        return new WapcSettings(defaultMaxMemoryPages, defaultMaxPayloadBytes, outputLinesPerSecond,
+                outputBytesPerSecond, entries);
     }
 }
