@@ -272,6 +272,42 @@ class EdgeCaseModulesTest {
     }
 
     @Test
+    void aHostFunctionServiceWhosePropertiesChangeMovesToItsNewKey() {
+        dev.kelpie.api.host.HostFunction function = call -> "moved".getBytes(UTF_8);
+        Map<String, Object> before = Map.of("service.id", 42L, dev.kelpie.api.host.HostFunction.NAMESPACE, "old");
+        Map<String, Object> after = Map.of("service.id", 42L, dev.kelpie.api.host.HostFunction.NAMESPACE, "new");
+        host.addHostFunction(function, before);
+        assertThat(host.hostFunctions()).containsExactly(new HostFunctionKey("kelpie", "old", "*"));
+
+        host.updatedHostFunction(function, after);
+        assertThat(host.hostFunctions()).containsExactly(new HostFunctionKey("kelpie", "new", "*"));
+
+        host.removeHostFunction(function, after);
+        assertThat(host.hostFunctions()).as("nothing left to hold the service's class loader").isEmpty();
+    }
+
+    @Test
+    void aHostFunctionServiceThatLosesItsNamespaceLeaves() {
+        dev.kelpie.api.host.HostFunction function = call -> new byte[0];
+        host.addHostFunction(function, Map.of("service.id", 7L, dev.kelpie.api.host.HostFunction.NAMESPACE, "n"));
+        assertThatThrownBy(() -> host.updatedHostFunction(function, Map.of("service.id", 7L)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(host.hostFunctions()).isEmpty();
+        host.removeHostFunction(function, Map.of("service.id", 7L));
+        assertThat(host.hostFunctions()).isEmpty();
+    }
+
+    @Test
+    void oneFunctionObjectMayBeRegisteredAsSeveralServices() {
+        dev.kelpie.api.host.HostFunction function = call -> new byte[0];
+        host.addHostFunction(function, Map.of("service.id", 1L, dev.kelpie.api.host.HostFunction.NAMESPACE, "a"));
+        host.addHostFunction(function, Map.of("service.id", 2L, dev.kelpie.api.host.HostFunction.NAMESPACE, "b"));
+        assertThat(host.hostFunctions()).hasSize(2);
+        host.removeHostFunction(function, Map.of("service.id", 1L, dev.kelpie.api.host.HostFunction.NAMESPACE, "a"));
+        assertThat(host.hostFunctions()).containsExactly(new HostFunctionKey("kelpie", "b", "*"));
+    }
+
+    @Test
     void instantiateRejectsMissingArguments() {
         assertThatThrownBy(() -> host.instantiate(null, InstanceOptions.labelled("x")))
                 .isInstanceOf(IllegalArgumentException.class);
