@@ -12,7 +12,9 @@ import java.util.Objects;
  * Logs the payload (UTF-8 text) at one level. The logger is {@code kelpie.actor.<actor type>} for an actor
  * and {@code kelpie.guest.<module name>} for any other guest; the message is {@code [<actor id or instance
  * label>] <text>}. Text over {@value LogHostFunctions#MAX_TEXT_BYTES} bytes is cut at a character boundary
- * and marked {@value LogHostFunctions#TRUNCATED}. The response is empty.
+ * and marked {@value LogHostFunctions#TRUNCATED}. Lines are paced by the calling instance's
+ * {@link dev.kelpie.api.host.OutputLimiter} (shared with its console): a line it refuses is dropped, and the
+ * waPC host counts and reports it. The response is empty.
  */
 abstract class LogHostFunction implements HostFunction {
     private static final byte[] EMPTY = new byte[0];
@@ -38,8 +40,10 @@ abstract class LogHostFunction implements HostFunction {
             loggerName = "kelpie.guest." + (module == null ? "unknown" : module.name());
             who = call.instanceLabel();
         }
-        if (sink.isLoggable(loggerName, level)) {
-            sink.log(loggerName, level, "[" + who + "] " + text(call.payload()));
+        byte[] payload = call.payload();
+        if (sink.isLoggable(loggerName, level)
+                && call.output().tryEmit(Math.min(payload.length, LogHostFunctions.MAX_TEXT_BYTES))) {
+            sink.log(loggerName, level, "[" + who + "] " + text(payload));
         }
         return EMPTY;
     }

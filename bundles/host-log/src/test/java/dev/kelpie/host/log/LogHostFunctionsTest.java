@@ -9,6 +9,7 @@ import dev.kelpie.api.actor.ActorState;
 import dev.kelpie.api.host.HostCall;
 import dev.kelpie.api.host.HostFunction;
 import dev.kelpie.api.host.HostFunctionKey;
+import dev.kelpie.api.host.OutputLimiter;
 import dev.kelpie.api.module.ExecutionMode;
 import dev.kelpie.api.module.MemoryShape;
 import dev.kelpie.api.module.ModuleDescriptor;
@@ -165,6 +166,38 @@ class LogHostFunctionsTest {
     void invalidUtf8IsLoggedWithReplacementCharacters() throws Exception {
         log("info", new byte[] {'o', 'k', (byte) 0xff, '!'}, null);
         assertThat(capture.lines.get(0).message()).isEqualTo("[demo-1] ok\uFFFD!");
+    }
+
+    @Test
+    void linesTheInstancesLimiterRefusesAreDropped() throws Exception {
+        List<Long> asked = new ArrayList<>();
+        int[] allowance = {2};
+        OutputLimiter limiter = new OutputLimiter() {
+            @Override
+            public boolean tryEmit(long bytes) {
+                asked.add(bytes);
+                return allowance[0]-- > 0;
+            }
+
+            @Override
+            public long droppedLines() {
+                return 0;
+            }
+        };
+        HostFunction info = fns.get(new HostFunctionKey("kelpie", "log", "info"));
+        for (int i = 0; i < 4; i++) {
+            assertThat(info.call(new HostCall("kelpie", "log", "info", ("line " + i).getBytes(UTF_8), MODULE, "demo-1",
+                    null, limiter))).isEmpty();
+        }
+        assertThat(capture.lines).extracting(Line::message).containsExactly("[demo-1] line 0", "[demo-1] line 1");
+        assertThat(asked).containsExactly(6L, 6L, 6L, 6L);
+
+        info.call(new HostCall("kelpie", "log", "info", new byte[200_000], MODULE, "demo-1", null, limiter));
+        assertThat(asked).as("charged for what would be logged").endsWith(65536L);
+        capture.off = Set.of(Level.DEBUG);
+        fns.get(new HostFunctionKey("kelpie", "log", "debug"))
+                .call(new HostCall("kelpie", "log", "debug", "x".getBytes(UTF_8), MODULE, "demo-1", null, limiter));
+        assertThat(asked).as("a disabled level costs nothing").hasSize(5);
     }
 
     @Test
