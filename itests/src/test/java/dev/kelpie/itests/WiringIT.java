@@ -140,6 +140,27 @@ public class WiringIT extends KelpieTestSupport {
         assertEquals("no module bundle is installed, so no actor type is deployed", List.of(), runtime.types());
     }
 
+    @Test
+    public void aHostFunctionServiceWhosePropertiesChangeMovesToItsNewKey() {
+        java.util.Hashtable<String, Object> props = new java.util.Hashtable<>();
+        props.put(dev.kelpie.api.host.HostFunction.NAMESPACE, "wiring-old");
+        org.osgi.framework.ServiceRegistration<dev.kelpie.api.host.HostFunction> registration = context.registerService(
+                dev.kelpie.api.host.HostFunction.class, call -> new byte[0], props);
+        HostFunctionKey oldKey = new HostFunctionKey("kelpie", "wiring-old", "*");
+        HostFunctionKey newKey = new HostFunctionKey("kelpie", "wiring-new", "*");
+        try {
+            assertTrue("registered: " + wapcHost.hostFunctions(), wapcHost.hostFunctions().contains(oldKey));
+            props.put(dev.kelpie.api.host.HostFunction.NAMESPACE, "wiring-new");
+            registration.setProperties(props);
+            assertTrue("moved: " + wapcHost.hostFunctions(),
+                    wapcHost.hostFunctions().contains(newKey) && !wapcHost.hostFunctions().contains(oldKey));
+        } finally {
+            registration.unregister();
+        }
+        assertTrue("gone: " + wapcHost.hostFunctions(),
+                !wapcHost.hostFunctions().contains(newKey) && !wapcHost.hostFunctions().contains(oldKey));
+    }
+
     static String state(int state) {
         switch (state) {
             case Bundle.UNINSTALLED: return "UNINSTALLED";
