@@ -5,12 +5,10 @@ import com.dylibso.chicory.compiler.MachineFactoryCompiler;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.InterpreterMachine;
 import com.dylibso.chicory.runtime.Machine;
-import com.dylibso.chicory.wasm.ChicoryException;
-import com.dylibso.chicory.wasm.InvalidException;
-import com.dylibso.chicory.wasm.MalformedException;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
 import dev.kelpie.api.module.ExecutionMode;
+import dev.kelpie.api.module.MemoryShape;
 import dev.kelpie.api.module.ModuleDescriptor;
 import dev.kelpie.api.module.ModuleExport;
 import dev.kelpie.api.module.ModuleHash;
@@ -55,13 +53,17 @@ public final class ChicoryModuleRegistry implements ModuleRegistry {
     private static final byte[] WASM_MAGIC = {0x00, 0x61, 0x73, 0x6d};
 
     /** ConfigAdmin configuration of the registry. */
-    @ObjectClassDefinition(name = "Kelpie module registry", description = "Size cap and execution mode of WASM modules")
+    @ObjectClassDefinition(name = "Kelpie module registry", description = "Size cap, table cap and execution mode of WASM modules")
     public @interface Config {
         @AttributeDefinition(description = "Largest module accepted, in bytes")
         long max__module__bytes() default RegistrySettings.DEFAULT_MAX_MODULE_BYTES;
 
         @AttributeDefinition(description = "'compiled' (Chicory runtime compiler) or 'interpreted'")
         String execution__mode() default "compiled";
+
+        @AttributeDefinition(description = "Largest table a module may declare (its minimum), and the largest maximum"
+                + " of a table its code grows with table.grow; tables are allocated outside the memory cap")
+        int max__table__entries() default RegistrySettings.DEFAULT_MAX_TABLE_ENTRIES;
     }
 
     private final RegistrySettings settings;
@@ -69,7 +71,8 @@ public final class ChicoryModuleRegistry implements ModuleRegistry {
 
     @Activate
     public ChicoryModuleRegistry(Config config) {
-        this(new RegistrySettings(config.max__module__bytes(), ExecutionMode.parse(config.execution__mode())));
+        this(new RegistrySettings(config.max__module__bytes(), ExecutionMode.parse(config.execution__mode()),
+                config.max__table__entries()));
     }
 
     public ChicoryModuleRegistry(RegistrySettings settings) {
@@ -175,45 +178,46 @@ public final class ChicoryModuleRegistry implements ModuleRegistry {
         return modules.remove(hash, f) && !f.isCompletedExceptionally();
     }
 
+    /**
+     * Pre-checks, parses, validates, checks the limits, inspects and compiles a module; whatever goes wrong
+     * on the way ends in a {@link ModuleRejectedException} naming the module (see {@link LoadFailure}).
+     */
     private Installed load(String name, ModuleHash hash, byte[] bytes) {
         long start = System.nanoTime();
-        WasmModule module = parse(name, bytes);
-        Function<Instance, Machine> machineFactory = compile(name, module);
-        ModuleInspector inspector = new ModuleInspector(module);
-        List<ModuleImport> imports = inspector.imports();
-        List<ModuleExport> exports = inspector.exports();
-        long millis = (System.nanoTime() - start) / 1_000_000;
-        ModuleDescriptor descriptor = new ModuleDescriptor(hash, name, bytes.length, imports, exports,
-                inspector.memory(exports), inspector.guestLanguage(imports, exports), inspector.producers(),
-                settings.executionMode(), millis, Instant.now());
-        return new Installed(descriptor, module, machineFactory);
-    }
-
-    private static WasmModule parse(String name, byte[] bytes) {
+        LoadFailure.Step step = LoadFailure.Step.PRECHECK;
         try {
-            return Parser.builder().withValidation(true).build().parse(() -> new ByteArrayInputStream(bytes));
-        } catch (MalformedException e) {
-            throw new ModuleRejectedException(name, Reason.MALFORMED, "truncated or malformed: " + e.getMessage(), e);
-        } catch (InvalidException e) {
-            throw new ModuleRejectedException(name, Reason.INVALID, "fails validation: " + e.getMessage(), e);
-        } catch (ChicoryException | IndexOutOfBoundsException | IllegalArgumentException | IllegalStateException e) {
-            throw new ModuleRejectedException(name, Reason.MALFORMED, "cannot be parsed: " + e, e);
+            List<BinaryPrecheck.DeclaredTable> tables = BinaryPrecheck.check(name, bytes, settings.maxTableEntries());
+            step = LoadFailure.Step.PARSE;
+            WasmModule module = Parser.builder().withValidation(true).build().parse(() -> new ByteArrayInputStream(bytes));
+            step = LoadFailure.Step.CHECK_LIMITS;
+            TableGrowthCheck.check(name, module, tables, settings.maxTableEntries());
+            step = LoadFailure.Step.INSPECT;
+            ModuleInspector inspector = new ModuleInspector(module);
+            List<ModuleImport> imports = inspector.imports();
+            List<ModuleExport> exports = inspector.exports();
+            MemoryShape memory = inspector.memory(exports);
+            String language = inspector.guestLanguage(imports, exports);
+            String producers = inspector.producers();
+            step = LoadFailure.Step.COMPILE;
+            Function<Instance, Machine> machineFactory = compile(module);
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            ModuleDescriptor descriptor = new ModuleDescriptor(hash, name, bytes.length, imports, exports, memory,
+                    language, producers, settings.executionMode(), millis, Instant.now());
+            return new Installed(descriptor, module, machineFactory);
+        } catch (RuntimeException | AssertionError | LinkageError | StackOverflowError | OutOfMemoryError e) {
+            // Chicory's verdicts, its crashes on inputs it did not expect (NullPointerException, index and
+            // assertion errors), class-definition errors of compiled code, and an input too deep or too big
+            throw LoadFailure.reject(name, step, e);
         }
     }
 
-    private Function<Instance, Machine> compile(String name, WasmModule module) {
+    private Function<Instance, Machine> compile(WasmModule module) {
         if (settings.executionMode() == ExecutionMode.INTERPRETED) {
             return InterpreterMachine::new;
         }
-        try {
-            return MachineFactoryCompiler.builder(module)
-                    .withInterpreterFallback(InterpreterFallback.SILENT)
-                    .compile();
-        } catch (InvalidException e) {
-            throw new ModuleRejectedException(name, Reason.INVALID, "fails validation: " + e.getMessage(), e);
-        } catch (RuntimeException | LinkageError e) {
-            throw new ModuleRejectedException(name, Reason.COMPILE_FAILED, "Chicory cannot compile it: " + e, e);
-        }
+        return MachineFactoryCompiler.builder(module)
+                .withInterpreterFallback(InterpreterFallback.SILENT)
+                .compile();
     }
 
     private CompiledModule await(String name, CompletableFuture<Installed> f) {

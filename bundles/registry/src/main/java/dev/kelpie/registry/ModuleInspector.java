@@ -1,5 +1,6 @@
 package dev.kelpie.registry;
 
+import com.dylibso.chicory.wasm.InvalidException;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.CustomSection;
 import com.dylibso.chicory.wasm.types.Export;
@@ -49,7 +50,7 @@ final class ModuleInspector {
             Export exp = section.getExport(i);
             String type = "";
             if (exp.exportType() == ExternalType.FUNCTION) {
-                type = functionTypeOf(exp.index(), importedFunctions);
+                type = functionTypeOf(exp, importedFunctions);
             } else if (exp.exportType() == ExternalType.MEMORY) {
                 type = limits(memoryLimits());
             }
@@ -176,30 +177,41 @@ final class ModuleInspector {
         return fields;
     }
 
-    private String functionTypeOf(int functionIndex, int importedFunctions) {
-        FunctionType type;
-        if (functionIndex < importedFunctions) {
-            int seen = 0;
-            type = null;
-            var imports = module.importSection();
-            for (int i = 0; i < imports.importCount(); i++) {
-                Import imp = imports.getImport(i);
-                if (imp instanceof FunctionImport) {
-                    if (seen++ == functionIndex) {
-                        type = module.typeSection().getType(((FunctionImport) imp).typeIndex());
-                        break;
-                    }
-                }
-            }
-        } else {
-            type = module.functionSection().getFunctionType(functionIndex - importedFunctions, module.typeSection());
+    private String functionTypeOf(Export export, int importedFunctions) {
+        int functionIndex = export.index();
+        int defined = module.functionSection().functionCount();
+        if (functionIndex < 0 || functionIndex >= importedFunctions + defined) {
+            throw new InvalidException("export '" + export.name() + "' refers to function " + functionIndex
+                    + ", the module has " + (importedFunctions + defined));
         }
-        return type == null ? "" : signature(type);
+        if (functionIndex >= importedFunctions) {
+            int typeIndex = module.functionSection().getFunctionType(functionIndex - importedFunctions);
+            return signature(functionType(typeIndex, "function " + functionIndex));
+        }
+        int seen = 0;
+        var imports = module.importSection();
+        for (int i = 0; i < imports.importCount(); i++) {
+            Import imp = imports.getImport(i);
+            if (imp instanceof FunctionImport && seen++ == functionIndex) {
+                return signature(functionType(((FunctionImport) imp).typeIndex(), "function " + functionIndex));
+            }
+        }
+        return "";
+    }
+
+    /** The function type at an index, or {@link InvalidException} when there is none. */
+    private FunctionType functionType(int typeIndex, String of) {
+        var types = module.typeSection();
+        FunctionType type = typeIndex >= 0 && typeIndex < types.subTypeCount() ? types.getType(typeIndex) : null;
+        if (type == null) {
+            throw new InvalidException(of + " has type " + typeIndex + ", which is not a function type of the module");
+        }
+        return type;
     }
 
     private String importType(Import imp) {
         if (imp instanceof FunctionImport) {
-            return signature(module.typeSection().getType(((FunctionImport) imp).typeIndex()));
+            return signature(functionType(((FunctionImport) imp).typeIndex(), "import " + imp.module() + "." + imp.name()));
         }
         if (imp instanceof MemoryImport) {
             return limits(((MemoryImport) imp).limits());

@@ -82,6 +82,19 @@ class SettingsAndHashTest {
     }
 
     @Test
+    void configurationSetsTheTableCap() {
+        ChicoryModuleRegistry registry = new ChicoryModuleRegistry(config(4096, "compiled", 500));
+        assertThat(registry.settings().maxTableEntries()).isEqualTo(500);
+        assertThat(RegistrySettings.DEFAULTS.maxTableEntries()).isEqualTo(100_000);
+        assertThat(new RegistrySettings(4096, ExecutionMode.COMPILED).maxTableEntries()).isEqualTo(100_000);
+        assertThat(RegistrySettings.DEFAULTS.withMaxTableEntries(7).withExecutionMode(ExecutionMode.INTERPRETED))
+                .isEqualTo(new RegistrySettings(RegistrySettings.DEFAULT_MAX_MODULE_BYTES, ExecutionMode.INTERPRETED, 7));
+        assertThatThrownBy(() -> new ChicoryModuleRegistry(config(4096, "compiled", -1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("maxTableEntries");
+    }
+
+    @Test
     void hashParsesSixtyFourHexDigits() {
         ModuleHash h = ModuleHash.parse(HASH);
         assertThat(h.hex()).isEqualTo(HASH);
@@ -135,6 +148,10 @@ class SettingsAndHashTest {
     }
 
     private static ChicoryModuleRegistry.Config config(long max, String mode) {
+        return config(max, mode, RegistrySettings.DEFAULT_MAX_TABLE_ENTRIES);
+    }
+
+    private static ChicoryModuleRegistry.Config config(long max, String mode, int maxTableEntries) {
         return new ChicoryModuleRegistry.Config() {
             @Override
             public Class<? extends Annotation> annotationType() {
@@ -149,6 +166,11 @@ class SettingsAndHashTest {
             @Override
             public String execution__mode() {
                 return mode;
+            }
+
+            @Override
+            public int max__table__entries() {
+                return maxTableEntries;
             }
         };
     }
