@@ -96,24 +96,6 @@ class LoadLimitsTest {
         assertThat(instance.table(0).size()).isEqualTo(8);
     }
 
-    /**
-     * Documents a Chicory 1.7.5 behaviour the waPC host must work around: {@code TableInstance.grow} adds
-     * the growth to the {@code TableLimits} of the parsed module's {@code Table}, which every instance
-     * shares, so the next instance of the module starts with the grown table. Bounded by the declared
-     * maximum (so by max_table_entries), but it leaks state between actors.
-     */
-    @Test
-    void chicoryCarriesTableGrowthIntoTheNextInstance() {
-        CompiledModule m = registry.install("table-grow-bounded.wasm", TestModules.wat("table-grow-bounded"));
-        Instance first = TestModules.instantiate(m, TestModules.noOpWapcImports());
-        assertThat(first.table(0).size()).isEqualTo(1);
-        assertThat(grow(first, 5)).isEqualTo(1);
-
-        Instance second = TestModules.instantiate(m, TestModules.noOpWapcImports());
-
-        assertThat(second.table(0).size()).as("a fresh instance's table").isEqualTo(6);
-    }
-
     @Test
     void memoryOverFourGigabytesIsInvalid() {
         byte[] bytes = module(section(5, bytes().u32(1).raw(0x00).u32(65_537)));
@@ -168,7 +150,7 @@ class LoadLimitsTest {
         assertThat(instance.memory().read(65535)).isEqualTo((byte) 0x2a);
     }
 
-    private static int grow(Instance instance, int by) {
+    static int grow(Instance instance, int by) {
         instance.export("__guest_call").apply(0, by);
         return instance.memory().readInt(0);
     }
