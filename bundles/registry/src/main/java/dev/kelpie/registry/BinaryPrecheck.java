@@ -1,5 +1,6 @@
 package dev.kelpie.registry;
 
+import com.dylibso.chicory.wasm.WasmLimits;
 import dev.kelpie.api.module.ModuleRejectedException;
 import dev.kelpie.api.module.ModuleRejectedException.Reason;
 import dev.kelpie.registry.BoundedReader.BinaryFormatException;
@@ -20,7 +21,7 @@ import java.util.List;
  */
 final class BinaryPrecheck {
     /** Locals of one function, summed over its local declarations: Chicory's own per-declaration limit. */
-    static final int MAX_FUNCTION_LOCALS = com.dylibso.chicory.wasm.WasmLimits.MAX_FUNCTION_LOCALS;
+    static final int MAX_FUNCTION_LOCALS = WasmLimits.MAX_FUNCTION_LOCALS;
     static final long MAX_MEMORY_PAGES = 65_536;
     private static final long PAGE_BYTES = 65_536;
 

@@ -2,6 +2,7 @@ package dev.kelpie.registry;
 
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.AnnotatedInstruction;
+import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.FunctionBody;
 import com.dylibso.chicory.wasm.types.OpCode;
 import dev.kelpie.api.module.ModuleRejectedException;
@@ -22,7 +23,7 @@ final class TableGrowthCheck {
         if (code == null) {
             return;
         }
-        int importedFunctions = parsed.importSection().count(com.dylibso.chicory.wasm.types.ExternalType.FUNCTION);
+        int importedFunctions = parsed.importSection().count(ExternalType.FUNCTION);
         FunctionBody[] bodies = code.functionBodies();
         for (int f = 0; f < bodies.length; f++) {
             for (AnnotatedInstruction ins : bodies[f].instructions()) {
