@@ -46,23 +46,15 @@ final class BinaryPrecheck {
     }
 
     /** A table the module imports or defines, in table index order; {@code max} is -1 when absent. */
-    record DeclaredTable(int index, boolean imported, long min, long max) {
-        boolean bounded(long cap) {
-            return max >= 0 && max <= cap;
-        }
-
-        String limits() {
-            return min + ".." + (max < 0 ? "none" : String.valueOf(max));
-        }
-    }
+    private record DeclaredTable(boolean imported, long min, long max) {}
 
     /**
-     * Checks the module (whose header was checked already) and returns the tables it declares.
+     * Checks the module, whose header was checked already.
      *
      * @throws ModuleRejectedException MALFORMED when a length, count or integer does not fit the binary,
      *     INVALID when a declaration goes past a limit
      */
-    static List<DeclaredTable> check(String module, byte[] bytes, int maxTableEntries) {
+    static void check(String module, byte[] bytes, int maxTableEntries) {
         BinaryPrecheck check = new BinaryPrecheck(module, bytes, maxTableEntries);
         try {
             check.sections();
@@ -71,7 +63,6 @@ final class BinaryPrecheck {
                     check.section + " section, byte " + e.offset() + ": " + e.getMessage());
         }
         check.placements();
-        return List.copyOf(check.tables);
     }
 
     private void sections() {
@@ -253,7 +244,7 @@ final class BinaryPrecheck {
     private void limitsOfTable(BoundedReader s, boolean imported) {
         long[] limits = limits(s);
         int index = tables.size();
-        DeclaredTable table = new DeclaredTable(index, imported, limits[0], limits[1]);
+        DeclaredTable table = new DeclaredTable(imported, limits[0], limits[1]);
         if (table.max() >= 0 && table.max() < table.min()) {
             throw invalid("table " + index + " declares a minimum of " + table.min() + " entries above its maximum of "
                     + table.max());

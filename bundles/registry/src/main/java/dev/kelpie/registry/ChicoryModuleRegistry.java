@@ -61,8 +61,9 @@ public final class ChicoryModuleRegistry implements ModuleRegistry {
         @AttributeDefinition(description = "'compiled' (Chicory runtime compiler) or 'interpreted'")
         String execution__mode() default "compiled";
 
-        @AttributeDefinition(description = "Largest table a module may declare (its minimum), and the largest maximum"
-                + " of a table its code grows with table.grow; tables are allocated outside the memory cap")
+        @AttributeDefinition(description = "Largest table minimum a module may declare, in entries (the default is"
+                + " Chicory's own ceiling, above which it would silently shrink the table); each instance's tables are"
+                + " capped further by the waPC host (dev.kelpie.wapc max_table_entries)")
         int max__table__entries() default RegistrySettings.DEFAULT_MAX_TABLE_ENTRIES;
     }
 
@@ -179,18 +180,16 @@ public final class ChicoryModuleRegistry implements ModuleRegistry {
     }
 
     /**
-     * Pre-checks, parses, validates, checks the limits, inspects and compiles a module; whatever goes wrong
+     * Pre-checks, parses, validates, inspects and compiles a module; whatever goes wrong
      * on the way ends in a {@link ModuleRejectedException} naming the module (see {@link LoadFailure}).
      */
     private Installed load(String name, ModuleHash hash, byte[] bytes) {
         long start = System.nanoTime();
         LoadFailure.Step step = LoadFailure.Step.PRECHECK;
         try {
-            List<BinaryPrecheck.DeclaredTable> tables = BinaryPrecheck.check(name, bytes, settings.maxTableEntries());
+            BinaryPrecheck.check(name, bytes, settings.maxTableEntries());
             step = LoadFailure.Step.PARSE;
             WasmModule module = Parser.builder().withValidation(true).build().parse(() -> new ByteArrayInputStream(bytes));
-            step = LoadFailure.Step.CHECK_LIMITS;
-            TableGrowthCheck.check(name, module, tables, settings.maxTableEntries());
             step = LoadFailure.Step.INSPECT;
             ModuleInspector inspector = new ModuleInspector(module);
             List<ModuleImport> imports = inspector.imports();

@@ -15,8 +15,7 @@ import dev.kelpie.api.module.ModuleRejectedException.Reason;
 final class LoadFailure {
     /** The steps of a load, in order. */
     enum Step {
-        PRECHECK("pre-checked"), PARSE("parsed"), CHECK_LIMITS("checked against the limits"), INSPECT("inspected"),
-        COMPILE("compiled");
+        PRECHECK("pre-checked"), PARSE("parsed"), INSPECT("inspected"), COMPILE("compiled");
 
         private final String done;
 

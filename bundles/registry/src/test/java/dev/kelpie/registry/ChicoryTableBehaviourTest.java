@@ -11,15 +11,16 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Documents two behaviours of Chicory 1.7.5's {@code TableInstance.grow} that the waPC host (which builds
- * the instances) has to work around; the registry's part is that only tables with a maximum of at most
- * max_table_entries can be grown at all. When Chicory fixes them these tests fail: then drop the workaround.
+ * the instances, with its own TableFactory) has to work around. When Chicory fixes them these tests fail:
+ * then the workaround can go.
  */
 class ChicoryTableBehaviourTest {
 
     /**
      * {@code grow} adds the growth to the {@code TableLimits} of the parsed module's {@code Table}, which
      * every instance shares: the next instance of the module starts with the grown table (and concurrent
-     * growth in two instances races on it). Bounded by the declared maximum, but state leaks between actors.
+     * growth in two instances races on it). State leaks between actors; a host TableFactory that hands
+     * each instance a copy of the Table with fresh TableLimits avoids it.
      */
     @ParameterizedTest
     @EnumSource(ExecutionMode.class)
@@ -36,7 +37,8 @@ class ChicoryTableBehaviourTest {
 
     /**
      * {@code grow} computes {@code oldSize + delta} in an int: a delta near 2^31 overflows past the maximum
-     * check and the guest's {@code table.grow} ends in a NegativeArraySizeException instead of answering -1.
+     * check and the guest's {@code table.grow} ends in a NegativeArraySizeException instead of answering -1
+     * (a host TableInstance that checks the delta in long arithmetic first avoids it).
      */
     @ParameterizedTest
     @EnumSource(ExecutionMode.class)

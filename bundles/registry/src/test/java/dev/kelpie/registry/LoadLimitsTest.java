@@ -12,73 +12,94 @@ import dev.kelpie.api.module.CompiledModule;
 import dev.kelpie.api.module.ExecutionMode;
 import dev.kelpie.api.module.ModuleRejectedException;
 import dev.kelpie.api.module.ModuleRejectedException.Reason;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.Test;
 
-/** What a module may declare: table sizes, growable tables, memory pages, segments that fit. */
+/** What a module may declare: table sizes, memory pages, segments that fit; and every committed guest loads. */
 class LoadLimitsTest {
     private ChicoryModuleRegistry registry = new ChicoryModuleRegistry(RegistrySettings.DEFAULTS);
 
-    /** Every committed guest still loads under the default limits, in both modes. */
+    /** Every committed guest (every .wasm under wasm-modules) loads under the default limits, in both modes. */
     @ParameterizedTest
-    @ValueSource(strings = {
-        "/wasm/rust/testbed.wasm", "/wasm/rust/counter.wasm", "/wasm/rust/counter-v2.wasm",
-        "/wasm/assemblyscript/testbed.wasm", "/wasm/wat/bad-pointers.wasm", "/wasm/wat/big-initial-memory.wasm",
-        "/wasm/wat/deep-recursion.wasm", "/wasm/wat/endless-loop.wasm", "/wasm/wat/guest-error-and-ok.wasm",
-        "/wasm/wat/init-order.wasm", "/wasm/wat/init-proc-exit-failure.wasm", "/wasm/wat/init-proc-exit.wasm",
-        "/wasm/wat/init-trap.wasm", "/wasm/wat/memory-grow.wasm", "/wasm/wat/no-guest-call.wasm",
-        "/wasm/wat/no-memory.wasm", "/wasm/wat/unsatisfiable-imports.wasm", "/wasm/wat/wrong-guest-call-type.wasm",
-        "/wasm/wat/wrong-wapc-signature.wasm", "/wasm/wat/table-grow-bounded.wasm",
-    })
-    void committedGuestsLoad(String resource) {
-        byte[] bytes = TestModules.bytes(resource);
+    @MethodSource("committedGuests")
+    void committedGuestsLoad(Path guest) throws IOException {
+        byte[] bytes = Files.readAllBytes(guest);
         for (ExecutionMode mode : ExecutionMode.values()) {
             registry = new ChicoryModuleRegistry(RegistrySettings.DEFAULTS.withExecutionMode(mode));
-            CompiledModule m = registry.install(resource, bytes);
+            CompiledModule m = registry.install(guest.getFileName().toString(), bytes);
             assertThat(m.descriptor().executionMode()).isEqualTo(mode);
         }
     }
 
+    static List<Path> committedGuests() throws IOException {
+        Path dir = Path.of(System.getProperty("kelpie.wasm.dir", "../../wasm-modules"));
+        try (Stream<Path> files = Files.walk(dir)) {
+            List<Path> guests = files.filter(f -> f.toString().endsWith(".wasm"))
+                    .filter(f -> !f.toString().contains("node_modules") && !f.toString().contains("/.build/")
+                            && !f.toString().contains("/target/"))
+                    .sorted()
+                    .collect(Collectors.toList());
+            assertThat(guests).hasSizeGreaterThan(20);
+            return guests;
+        }
+    }
+
     @Test
-    void tableOverTheCapIsInvalid() {
-        ModuleRejectedException e = rejected("big-table.wasm", TestModules.wat("big-table"));
-        assertThat(e.getMessage()).isEqualTo("module 'big-table.wasm' rejected (invalid): table 0 declares a minimum of"
-                + " 10000000 entries, over the limit of 100000 (max_table_entries)");
+    void tableOverChicorysCeilingIsInvalid() {
+        // Chicory would silently make this a table of 10,000,000 entries
+        byte[] bytes = module(section(4, bytes().u32(1).raw(0x70, 0x00).u32(0xFFFF_FFFFL)));
+        ModuleRejectedException e = rejected("huge-table.wasm", bytes);
+        assertThat(e.getMessage()).isEqualTo("module 'huge-table.wasm' rejected (invalid): table 0 declares a minimum"
+                + " of 4294967295 entries, over the limit of 10000000 (max_table_entries)");
     }
 
     @Test
     void theTableCapIsConfigurable() {
-        registry = new ChicoryModuleRegistry(RegistrySettings.DEFAULTS.withMaxTableEntries(10_000_000));
-        assertThat(registry.install("big-table.wasm", TestModules.wat("big-table")).descriptor().name())
-                .isEqualTo("big-table.wasm");
+        registry = new ChicoryModuleRegistry(RegistrySettings.DEFAULTS.withMaxTableEntries(100_000));
+        ModuleRejectedException e = rejected("big-table.wasm", TestModules.wat("big-table"));
+        assertThat(e.getMessage()).isEqualTo("module 'big-table.wasm' rejected (invalid): table 0 declares a minimum"
+                + " of 1000000 entries, over the limit of 100000 (max_table_entries)");
 
         registry = new ChicoryModuleRegistry(RegistrySettings.DEFAULTS.withMaxTableEntries(20));
-        ModuleRejectedException e = rejected("rust.wasm", TestModules.bytes(TestModules.RUST));
+        e = rejected("rust.wasm", TestModules.bytes(TestModules.RUST));
         assertThat(e.getMessage()).contains("table 0 declares a minimum of 32 entries, over the limit of 20");
+
+        registry = new ChicoryModuleRegistry(RegistrySettings.DEFAULTS.withMaxTableEntries(32));
+        assertThat(registry.install("rust.wasm", TestModules.bytes(TestModules.RUST)).descriptor().name())
+                .isEqualTo("rust.wasm");
     }
 
     @Test
     void importedTableOverTheCapIsInvalid() {
+        registry = new ChicoryModuleRegistry(RegistrySettings.DEFAULTS.withMaxTableEntries(100_000));
         byte[] bytes = module(section(2, bytes().u32(1).name("env").name("t").raw(0x01, 0x70, 0x00).u32(5_000_000)));
         ModuleRejectedException e = rejected("imported-table.wasm", bytes);
         assertThat(e.getMessage()).contains("imported table 0 declares a minimum of 5000000 entries");
     }
 
     @Test
-    void growingATableWithoutMaximumIsInvalid() {
-        ModuleRejectedException e = rejected("table-grow-unbounded.wasm", TestModules.wat("table-grow-unbounded"));
-        assertThat(e.getMessage()).isEqualTo("module 'table-grow-unbounded.wasm' rejected (invalid): function 0 grows"
-                + " table 0 (entries 1..none) with table.grow: a table that grows must declare a maximum of at most"
-                + " 100000 entries (max_table_entries)");
+    void tableMinimumAboveItsMaximumIsInvalid() {
+        byte[] bytes = module(section(4, bytes().u32(1).raw(0x70, 0x01).u32(5).u32(2)));
+        ModuleRejectedException e = rejected("table-min-max.wasm", bytes);
+        assertThat(e.getMessage()).contains("table 0 declares a minimum of 5 entries above its maximum of 2");
     }
 
+    /**
+     * Growing tables is not refused at load (the committed table-grow guest grows a table without a
+     * maximum): the waPC host caps each instance's tables (dev.kelpie.wapc max_table_entries).
+     */
     @Test
-    void growingATableWithAMaximumOverTheCapIsInvalid() {
-        registry = new ChicoryModuleRegistry(RegistrySettings.DEFAULTS.withMaxTableEntries(4));
-        ModuleRejectedException e = rejected("table-grow-bounded.wasm", TestModules.wat("table-grow-bounded"));
-        assertThat(e.getMessage()).contains("function 1 grows table 0 (entries 1..8)").contains("at most 4 entries");
+    void growingATableWithoutMaximumLoads() {
+        assertThat(registry.install("table-grow.wasm", TestModules.wat("table-grow")).descriptor().name())
+                .isEqualTo("table-grow.wasm");
     }
 
     /** A table declared with a maximum grows up to it and no further, in both modes. */

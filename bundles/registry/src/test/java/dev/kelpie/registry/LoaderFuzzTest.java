@@ -34,7 +34,8 @@ class LoaderFuzzTest {
         "/wasm/wat/bad-pointers.wasm", "/wasm/wat/init-order.wasm", "/wasm/wat/init-proc-exit.wasm",
         "/wasm/wat/guest-error-and-ok.wasm", "/wasm/wat/unsatisfiable-imports.wasm", "/wasm/wat/memory-grow.wasm",
         "/wasm/wat/big-initial-memory.wasm", "/wasm/wat/deep-recursion.wasm", "/wasm/wat/no-memory.wasm",
-        "/wasm/wat/table-grow-bounded.wasm",
+        "/wasm/wat/table-grow-bounded.wasm", "/wasm/wat/table-grow.wasm", "/wasm/wat/big-table.wasm",
+        "/wasm/wat/huge-buffers.wasm", "/wasm/wat/output-flood.wasm",
     };
 
     @Test

@@ -85,8 +85,8 @@ class SettingsAndHashTest {
     void configurationSetsTheTableCap() {
         ChicoryModuleRegistry registry = new ChicoryModuleRegistry(config(4096, "compiled", 500));
         assertThat(registry.settings().maxTableEntries()).isEqualTo(500);
-        assertThat(RegistrySettings.DEFAULTS.maxTableEntries()).isEqualTo(100_000);
-        assertThat(new RegistrySettings(4096, ExecutionMode.COMPILED).maxTableEntries()).isEqualTo(100_000);
+        assertThat(RegistrySettings.DEFAULTS.maxTableEntries()).isEqualTo(10_000_000);
+        assertThat(new RegistrySettings(4096, ExecutionMode.COMPILED).maxTableEntries()).isEqualTo(10_000_000);
         assertThat(RegistrySettings.DEFAULTS.withMaxTableEntries(7).withExecutionMode(ExecutionMode.INTERPRETED))
                 .isEqualTo(new RegistrySettings(RegistrySettings.DEFAULT_MAX_MODULE_BYTES, ExecutionMode.INTERPRETED, 7));
         assertThatThrownBy(() -> new ChicoryModuleRegistry(config(4096, "compiled", -1)))
