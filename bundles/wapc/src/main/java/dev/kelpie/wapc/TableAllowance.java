@@ -4,6 +4,7 @@ import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.TableFactory;
 import com.dylibso.chicory.runtime.TableInstance;
 import com.dylibso.chicory.wasm.types.Table;
+import com.dylibso.chicory.wasm.types.TableLimits;
 import dev.kelpie.api.wapc.ModuleInstantiationException;
 
 /**
@@ -34,7 +35,17 @@ final class TableAllowance implements TableFactory {
             }
             entries += declared;
         }
-        return new Bounded(table, initialRef);
+        return new Bounded(ownCopy(table), initialRef);
+    }
+
+    /**
+     * A table of its own for this instance: Chicory 1.7.5's {@code table.grow} grows the limits object it
+     * is given, which belongs to the parsed module that every instance shares, so without a copy one
+     * instance's growth would become the next instance's declared size (and concurrent instances race).
+     */
+    private static Table ownCopy(Table table) {
+        TableLimits l = table.limits();
+        return new Table(table.elementType(), new TableLimits(l.min(), l.max(), l.shared()), table.initialize());
     }
 
     synchronized long entries() {

@@ -293,6 +293,17 @@ class HostileGuestTest {
     }
 
     @Test
+    void oneInstancesTableGrowthDoesNotReachTheNextInstance() {
+        // Chicory 1.7.5 grows the limits object of the parsed module, which every instance shares
+        for (int i = 0; i < 3; i++) {
+            try (WapcInstance instance = host.instantiate(Guests.wat("table-grow"), InstanceOptions.labelled("t" + i))) {
+                assertThat(littleEndianInt(instance.invoke("grow", new byte[1]))).as("instance %d starts at the declared size", i)
+                        .isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
     void aDeclaredTableOverTheCapIsRefusedBeforeItIsAllocated() {
         ModuleInstantiationException e = catchThrowableOfType(ModuleInstantiationException.class,
                 () -> host.instantiate(Guests.wat("big-table"), InstanceOptions.labelled("t")));
