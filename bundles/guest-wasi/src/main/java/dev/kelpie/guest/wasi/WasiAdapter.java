@@ -1,0 +1,82 @@
+package dev.kelpie.guest.wasi;
+
+import dev.kelpie.api.module.ModuleDescriptor;
+import dev.kelpie.api.module.ModuleImport;
+import dev.kelpie.api.wasm.GuestAdapter;
+import dev.kelpie.api.wasm.GuestBinding;
+import dev.kelpie.api.wasm.GuestContext;
+import dev.kelpie.guest.wasi.spi.WasiImports;
+import dev.kelpie.guest.wasi.spi.WasiSettings;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * The guest adapter for modules that need nothing beyond waPC but WASI preview 1: C on wasi-libc, Rust on
+ * {@code wasm32-wasi}, and other toolchains whose only other imports are {@code wasi_snapshot_preview1}
+ * or {@code wasi_unstable}. It answers {@link #SCORE}, below any language-specific adapter, which should
+ * compose {@link WasiImports} with its own imports instead.
+ */
+@Component(service = GuestAdapter.class, configurationPid = WasiAdapter.PID,
+        property = GuestAdapter.LANGUAGE + "=" + WasiAdapter.LANGUAGE)
+@Designate(ocd = WasiAdapter.Config.class)
+public final class WasiAdapter implements GuestAdapter {
+    public static final String PID = "dev.kelpie.guest.wasi";
+    public static final String LANGUAGE = "wasi";
+    /** What {@link #recognise} answers for a module it serves; language adapters answer more (10+). */
+    public static final int SCORE = 5;
+
+    /** ConfigAdmin configuration of the WASI adapter. */
+    @ObjectClassDefinition(name = "Kelpie WASI guest adapter", description = "Limits on WASI guests' console output")
+    public @interface Config {
+        @AttributeDefinition(description = "Longest stdout/stderr line passed to the console, in bytes; longer lines are cut")
+        int max__line__bytes() default WasiSettings.DEFAULT_MAX_LINE_BYTES;
+
+        @AttributeDefinition(description = "Lines of stdout and stderr one instance may write per second; more are dropped and counted")
+        int max__lines__per__second() default WasiSettings.DEFAULT_MAX_LINES_PER_SECOND;
+    }
+
+    private final WasiSettings settings;
+
+    @Activate
+    public WasiAdapter(Config config) {
+        this(WasiSettings.DEFAULTS.withMaxLineBytes(config.max__line__bytes())
+                .withMaxLinesPerSecond(config.max__lines__per__second()));
+    }
+
+    /** Plain Java: an adapter with the given settings. */
+    public WasiAdapter(WasiSettings settings) {
+        this.settings = settings;
+    }
+
+    /** Plain Java: an adapter with {@link WasiSettings#DEFAULTS}. */
+    public WasiAdapter() {
+        this(WasiSettings.DEFAULTS);
+    }
+
+    @Override
+    public String language() {
+        return LANGUAGE;
+    }
+
+    /** {@link #SCORE} when the module imports WASI and nothing else besides waPC, else 0. */
+    @Override
+    public int recognise(ModuleDescriptor module) {
+        boolean wasi = false;
+        for (ModuleImport i : module.imports()) {
+            if (WasiImports.isWasiModule(i.module())) {
+                wasi = true;
+            } else if (!i.module().equals("wapc")) {
+                return 0;
+            }
+        }
+        return wasi ? SCORE : 0;
+    }
+
+    @Override
+    public GuestBinding bind(GuestContext context) {
+        return WasiImports.bind(context, settings);
+    }
+}

@@ -1,0 +1,136 @@
+package dev.kelpie.guest.wasi.spi;
+
+import com.dylibso.chicory.runtime.Memory;
+import dev.kelpie.api.wasm.GuestContext;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * Turns one instance's stdout and stderr bytes into console lines: split at {@code \n}, each line cut at
+ * {@link WasiSettings#maxLineBytes()}, and at most {@link WasiSettings#maxLinesPerSecond()} lines of both
+ * streams together per second. Dropped lines are counted and reported in one console line when output
+ * resumes (or when the instance closes). Guest bytes are scanned in chunks straight from memory, so a
+ * huge write never makes the host copy more than one chunk at a time.
+ */
+final class ConsoleOutput {
+    private static final int CHUNK = 4096;
+    private static final long WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final String CUT = "…(truncated)";
+
+    private final GuestContext context;
+    private final int maxLineBytes;
+    private final int maxLinesPerSecond;
+    private final LongSupplier nanoTime;
+    final Stream stdout = new Stream("");
+    final Stream stderr = new Stream("stderr: ");
+
+    private long windowStart;
+    private int linesInWindow;
+    private long dropped;
+    private long droppedUnreported;
+
+    ConsoleOutput(GuestContext context, WasiSettings settings, LongSupplier nanoTime) {
+        this.context = context;
+        this.maxLineBytes = settings.maxLineBytes();
+        this.maxLinesPerSecond = settings.maxLinesPerSecond();
+        this.nanoTime = nanoTime;
+        this.windowStart = nanoTime.getAsLong();
+    }
+
+    /** Lines dropped so far because the instance wrote more than the per-second limit. */
+    synchronized long droppedLines() {
+        return dropped;
+    }
+
+    /** Writes out unfinished lines and reports drops not reported yet. */
+    synchronized void flush() {
+        stdout.endLine();
+        stderr.endLine();
+        reportDrops();
+    }
+
+    private void emit(String line) {
+        long now = nanoTime.getAsLong();
+        if (now - windowStart >= WINDOW_NANOS) {
+            windowStart = now;
+            linesInWindow = 0;
+            reportDrops();
+        }
+        if (linesInWindow < maxLinesPerSecond) {
+            linesInWindow++;
+            context.log(line);
+        } else {
+            dropped++;
+            droppedUnreported++;
+        }
+    }
+
+    private void reportDrops() {
+        if (droppedUnreported > 0) {
+            context.log("(" + droppedUnreported + " lines of guest output dropped: more than " + maxLinesPerSecond
+                    + " lines per second)");
+            droppedUnreported = 0;
+        }
+    }
+
+    /** One output stream's unfinished line. */
+    final class Stream {
+        private final String prefix;
+        private final byte[] line = new byte[maxLineBytes];
+        private int length;
+        private boolean cut;
+        private boolean open;
+
+        private Stream(String prefix) {
+            this.prefix = prefix;
+        }
+
+        /** Consumes {@code len} bytes of guest memory at {@code ptr}; the range must be in bounds. */
+        void write(Memory memory, int ptr, int len) {
+            synchronized (ConsoleOutput.this) {
+                int done = 0;
+                while (done < len) {
+                    int n = Math.min(CHUNK, len - done);
+                    byte[] chunk = memory.readBytes(ptr + done, n);
+                    accept(chunk, n);
+                    done += n;
+                }
+            }
+        }
+
+        /** Consumes bytes given by the host (tests, adapters that produce output themselves). */
+        void write(byte[] bytes) {
+            synchronized (ConsoleOutput.this) {
+                accept(bytes, bytes.length);
+            }
+        }
+
+        private void accept(byte[] bytes, int n) {
+            for (int i = 0; i < n; i++) {
+                byte b = bytes[i];
+                if (b == '\n') {
+                    open = true;
+                    endLine();
+                } else if (length < line.length) {
+                    line[length++] = b;
+                    open = true;
+                } else {
+                    cut = true;
+                }
+            }
+        }
+
+        private void endLine() {
+            if (!open) {
+                return;
+            }
+            int end = length > 0 && line[length - 1] == '\r' ? length - 1 : length;
+            String text = new String(line, 0, end, StandardCharsets.UTF_8);
+            emit(prefix + (cut ? text + CUT : text));
+            length = 0;
+            cut = false;
+            open = false;
+        }
+    }
+}

@@ -1,0 +1,174 @@
+package dev.kelpie.guest.wasi.spi;
+
+import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.runtime.ImportFunction;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.TrapException;
+import com.dylibso.chicory.runtime.WasmFunctionHandle;
+import com.dylibso.chicory.wasi.WasiOptions;
+import com.dylibso.chicory.wasi.WasiPreview1;
+import com.dylibso.chicory.wasi.WasiPreview1_ModuleFactory;
+import com.dylibso.chicory.wasm.ChicoryException;
+import dev.kelpie.api.module.ModuleDescriptor;
+import dev.kelpie.api.module.ModuleImport;
+import dev.kelpie.api.wasm.GuestBinding;
+import dev.kelpie.api.wasm.GuestContext;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.LongSupplier;
+
+/**
+ * WASI preview 1 bound to one instance, under the module names the instance imports:
+ * {@code wasi_snapshot_preview1} and the older {@code wasi_unstable} (TinyGo before 0.27 and other
+ * pre-2020 toolchains). Built on Chicory's {@link WasiPreview1}, with Kelpie's own stdout/stderr (console
+ * lines, capped), {@code poll_oneoff} (interruptible), clocks and {@code random_get}; stdin is empty,
+ * and there is no filesystem unless {@link WasiSettings#preopenedDirectories()} names one.
+ * {@code proc_exit(n)} throws {@link com.dylibso.chicory.wasi.WasiExitException} for every code,
+ * 0 included, so the host can tell a normal end of initialisation from an exit during a call.
+ *
+ * <p>A language adapter composes it: {@code WasiImports wasi = WasiImports.bind(context, settings)},
+ * then answers {@code wasi.imports()} plus its own imports, and closes {@code wasi} with its binding.
+ */
+public final class WasiImports implements GuestBinding {
+    /** WASI preview 1's module name. */
+    public static final String PREVIEW1 = "wasi_snapshot_preview1";
+    /** The module name of WASI's first snapshot, imported by older toolchains. */
+    public static final String UNSTABLE = "wasi_unstable";
+    /** Both module names this binding serves. */
+    public static final Set<String> MODULES = Set.of(PREVIEW1, UNSTABLE);
+
+    private final ConsoleOutput console;
+    private final WasiPreview1 wasi;
+    private final List<ImportFunction> imports;
+
+    private WasiImports(GuestContext context, WasiSettings settings, LongSupplier nanoTime) {
+        this.console = new ConsoleOutput(context, settings, nanoTime);
+        WasiOptions.Builder options = WasiOptions.builder()
+                .withStdin(InputStream.nullInputStream(), false)
+                // stdout and stderr report themselves as terminals, so wasi-libc line-buffers them; the
+                // bytes never reach these streams (fd_write to 1 and 2 goes to the console lines).
+                .withStdout(OutputStream.nullOutputStream(), true)
+                .withStderr(OutputStream.nullOutputStream(), true)
+                .withArguments(settings.arguments())
+                .withThrowOnExit0(true);
+        settings.environment().forEach(options::withEnvironment);
+        settings.preopenedDirectories().forEach(options::withDirectory);
+        this.wasi = WasiPreview1.builder().withOptions(options.build()).build();
+        WasiFunctions functions = new WasiFunctions(console);
+        List<ImportFunction> all = new ArrayList<>();
+        for (String module : new TreeSet<>(importedWasiModules(context.module()))) {
+            for (HostFunction f : WasiPreview1_ModuleFactory.toHostFunctions(wasi, module)) {
+                all.add(new HostFunction(module, f.name(), f.functionType(),
+                        guarded(module, f.name(), override(functions, module, f.name(), f.handle()))));
+            }
+        }
+        this.imports = List.copyOf(all);
+    }
+
+    /** Binds WASI to the instance {@code context} describes, offering the module names it imports. */
+    public static WasiImports bind(GuestContext context, WasiSettings settings) {
+        return new WasiImports(context, settings, System::nanoTime);
+    }
+
+    /** As {@link #bind} with a given time source for the output rate limit (tests). */
+    static WasiImports bind(GuestContext context, WasiSettings settings, LongSupplier nanoTime) {
+        return new WasiImports(context, settings, nanoTime);
+    }
+
+    /** Whether a module name is one of WASI preview 1's. */
+    public static boolean isWasiModule(String moduleName) {
+        return MODULES.contains(moduleName);
+    }
+
+    /** The WASI module names a module imports from (empty when it does not use WASI). */
+    public static Set<String> importedWasiModules(ModuleDescriptor module) {
+        Set<String> names = new TreeSet<>();
+        for (ModuleImport i : module.imports()) {
+            if (isWasiModule(i.module())) {
+                names.add(i.module());
+            }
+        }
+        return names;
+    }
+
+    @Override
+    public List<ImportFunction> imports() {
+        return imports;
+    }
+
+    /** Lines of stdout/stderr dropped so far because the instance wrote faster than allowed. */
+    public long droppedLines() {
+        return console.droppedLines();
+    }
+
+    /** Writes out unfinished output lines, reports dropped ones, and frees Chicory's WASI state. */
+    @Override
+    public void close() {
+        console.flush();
+        wasi.close();
+    }
+
+    private static WasmFunctionHandle override(WasiFunctions fn, String module, String name, WasmFunctionHandle chicory) {
+        boolean unstable = module.equals(UNSTABLE);
+        switch (name) {
+            case "fd_write":
+                return (instance, args) -> {
+                    int rc = fn.fdWriteConsole(instance.memory(), (int) args[0], WasiFunctions.u32(args[1]),
+                            WasiFunctions.u32(args[2]), WasiFunctions.u32(args[3]));
+                    return rc >= 0 ? result(rc) : chicory.apply(instance, args);
+                };
+            case "poll_oneoff":
+                return (instance, args) -> result(fn.pollOneoff(instance.memory(), WasiFunctions.u32(args[0]),
+                        WasiFunctions.u32(args[1]), WasiFunctions.u32(args[2]), WasiFunctions.u32(args[3]), unstable));
+            case "clock_time_get":
+                return (instance, args) -> result(fn.clockTimeGet(instance.memory(), (int) args[0], WasiFunctions.u32(args[2])));
+            case "clock_res_get":
+                return (instance, args) -> result(fn.clockResGet(instance.memory(), (int) args[0], WasiFunctions.u32(args[1])));
+            case "random_get":
+                return (instance, args) -> result(fn.randomGet(instance.memory(), WasiFunctions.u32(args[0]),
+                        WasiFunctions.u32(args[1])));
+            default:
+                break;
+        }
+        if (unstable) {
+            switch (name) {
+                case "fd_seek":
+                    // wasi_unstable numbers whence CUR=0, END=1, SET=2; preview 1 SET=0, CUR=1, END=2.
+                    return (instance, args) -> {
+                        long[] mapped = args.clone();
+                        mapped[2] = args[2] == 0 ? 1 : args[2] == 1 ? 2 : args[2] == 2 ? 0 : args[2];
+                        return chicory.apply(instance, mapped);
+                    };
+                case "fd_filestat_get":
+                case "path_filestat_get":
+                    // Their filestat layout differs from preview 1's (nlink is u32): not offered.
+                    return (instance, args) -> result(WasiFunctions.ENOSYS);
+                default:
+                    break;
+            }
+        }
+        return chicory;
+    }
+
+    private static long[] result(int errno) {
+        return new long[] {errno};
+    }
+
+    /** Passes Chicory's own exceptions (traps, exits, interrupts) on; anything else becomes a trap naming the function. */
+    private static WasmFunctionHandle guarded(String module, String name, WasmFunctionHandle handle) {
+        return (Instance instance, long... args) -> {
+            try {
+                return handle.apply(instance, args);
+            } catch (ChicoryException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                String detail = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
+                throw new TrapException("WASI " + module + "." + name + " failed: " + detail);
+            }
+        };
+    }
+}
