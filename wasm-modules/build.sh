@@ -4,6 +4,8 @@
 #   rust/counter/counter.wasm            (Rust example actor `counter`, same SDK and flags)
 #   rust/counter/counter-v2.wasm         (the same with --cfg counter_v2: `version` answers 2)
 #   assemblyscript/testbed/testbed.wasm  (AssemblyScript 0.28.x pinned by package-lock.json)
+#   c/<name>/<name>.wasm                 (C on wasi-libc, SDK c/kelpie.h, Debian clang 14: echo, counter,
+#                                         greeter, and wasi-testbed for the WASI adapter's tests)
 #   wat/*.wasm                           (edge-case modules for tests, wabt's wat2wasm)
 # Usage: wasm-modules/build.sh           build and overwrite the committed .wasm files
 #        wasm-modules/build.sh --check   build into a temp dir, fail if a committed .wasm differs
@@ -16,6 +18,7 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 # toolchain that may come first on PATH.
 export PATH="/usr/bin:$PATH"
 RUSTC=/usr/bin/rustc
+CLANG=/usr/bin/clang-14
 
 mode=build
 case "${1:-}" in
@@ -24,11 +27,14 @@ case "${1:-}" in
   *) echo "usage: $0 [--check]" >&2; exit 2 ;;
 esac
 
-for tool in "$RUSTC" node npm wat2wasm; do
+for tool in "$RUSTC" node npm wat2wasm "$CLANG"; do
   command -v "$tool" >/dev/null || { echo "build.sh: $tool not found (run scripts/install-toolchains.sh)" >&2; exit 1; }
 done
 [ -d /usr/lib/rustlib/wasm32-unknown-unknown ] \
   || { echo "build.sh: wasm32-unknown-unknown std missing (apt package libstd-rust-dev-wasm32)" >&2; exit 1; }
+
+[ -f /usr/lib/wasm32-wasi/crt1-reactor.o ] \
+  || { echo "build.sh: wasi-libc missing (apt packages wasi-libc, libclang-rt-14-dev-wasm32)" >&2; exit 1; }
 
 mkdir -p "$HERE/.build"
 TMP="$(mktemp -d "$HERE/.build/tmp.XXXXXX")"
@@ -88,12 +94,38 @@ build_assemblyscript() { # <out.wasm>
   )
 }
 
+# C guests: wasi-libc reactors (exports _initialize, which the host runs before wapc_init). Fixed flags,
+# no debug info (the name and producers sections stay), source paths remapped, a 64 KiB stack.
+C_FLAGS=(
+  --target=wasm32-wasi
+  -mexec-model=reactor
+  -std=c11
+  -O2
+  -Wall -Wextra -Werror
+  -ffile-prefix-map="$HERE=/kelpie/wasm-modules"
+  -Wl,--strip-debug
+  -Wl,-z,stack-size=65536
+)
+C_GUESTS=(echo counter greeter wasi-testbed) # c/<name>/<name>.c -> c/<name>/<name>.wasm
+
+build_c() { # <root dir to write c/<name>/<name>.wasm under>
+  local root="$1" name
+  for name in "${C_GUESTS[@]}"; do
+    mkdir -p "$root/c/$name"
+    # Run from $HERE with a relative source path: nothing of the checkout's location reaches the module.
+    (cd "$HERE" && "$CLANG" "${C_FLAGS[@]}" -o "$root/c/$name/$name.wasm" "c/$name/$name.c")
+  done
+}
+
 GUESTS=()
 for name in "${RUST_GUESTS[@]}"; do
   GUESTS+=("rust/$name/$name.wasm")
 done
 GUESTS+=(rust/counter/counter-v2.wasm)
 GUESTS+=(assemblyscript/testbed/testbed.wasm)
+for name in "${C_GUESTS[@]}"; do
+  GUESTS+=("c/$name/$name.wasm")
+done
 for wat in "$HERE"/wat/*.wat; do
   GUESTS+=("wat/$(basename "${wat%.wat}").wasm")
 done
@@ -110,6 +142,7 @@ build_all() { # <dir to write GUESTS paths under>
   mkdir -p "$root/assemblyscript/testbed" "$root/wat"
   build_rust "$root"
   build_assemblyscript "$root/assemblyscript/testbed/testbed.wasm"
+  build_c "$root"
   build_wat "$root/wat"
 }
 
