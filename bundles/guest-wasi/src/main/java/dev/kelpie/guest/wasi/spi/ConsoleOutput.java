@@ -22,8 +22,8 @@ final class ConsoleOutput {
     private final int maxLineBytes;
     private final int maxLinesPerSecond;
     private final LongSupplier nanoTime;
-    final Stream stdout = new Stream("");
-    final Stream stderr = new Stream("stderr: ");
+    final Stream stdout;
+    final Stream stderr;
 
     private long windowStart;
     private int linesInWindow;
@@ -36,6 +36,9 @@ final class ConsoleOutput {
         this.maxLinesPerSecond = settings.maxLinesPerSecond();
         this.nanoTime = nanoTime;
         this.windowStart = nanoTime.getAsLong();
+        // after maxLineBytes is set: each stream's buffer is that long
+        this.stdout = new Stream("");
+        this.stderr = new Stream("stderr: ");
     }
 
     /** Lines dropped so far because the instance wrote more than the per-second limit. */
