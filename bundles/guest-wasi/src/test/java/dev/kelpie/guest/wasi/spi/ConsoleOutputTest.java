@@ -1,0 +1,76 @@
+package dev.kelpie.guest.wasi.spi;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kelpie.api.module.ModuleDescriptor;
+import dev.kelpie.api.wasm.GuestContext;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** Line splitting, cutting and the per-second limit of stdout/stderr, on a clock the test moves. */
+class ConsoleOutputTest {
+    private final List<String> lines = new CopyOnWriteArrayList<>();
+    private final AtomicLong now = new AtomicLong(1_000);
+    private final GuestContext context = new GuestContext(null, "t", (ModuleDescriptor m, String label, String line) -> lines.add(line));
+
+    private ConsoleOutput output(int maxLineBytes, int maxLinesPerSecond) {
+        return new ConsoleOutput(context, WasiSettings.DEFAULTS.withMaxLineBytes(maxLineBytes)
+                .withMaxLinesPerSecond(maxLinesPerSecond), now::get);
+    }
+
+    @Test
+    void linesAreSplitAtNewlinesAcrossWritesAndCarriageReturnsDropped() {
+        ConsoleOutput out = output(64, 100);
+        out.stdout.write("par".getBytes(UTF_8));
+        assertThat(lines).isEmpty();
+        out.stdout.write("tial\r\nnext\n\nlast".getBytes(UTF_8));
+        out.stderr.write("err\n".getBytes(UTF_8));
+        assertThat(lines).containsExactly("partial", "next", "", "stderr: err");
+        out.flush();
+        assertThat(lines).containsExactly("partial", "next", "", "stderr: err", "last");
+        out.flush();
+        assertThat(lines).hasSize(5);
+    }
+
+    @Test
+    void aLineOverTheLimitIsCutAndTheRestOfItSkipped() {
+        ConsoleOutput out = output(16, 100);
+        out.stdout.write(("a".repeat(40) + "\nshort\n").getBytes(UTF_8));
+        assertThat(lines).containsExactly("a".repeat(16) + "…(truncated)", "short");
+    }
+
+    @Test
+    void linesOverTheRateAreDroppedAndReportedWhenTheNextSecondStarts() {
+        ConsoleOutput out = output(64, 3);
+        out.stdout.write("1\n2\n3\n4\n5\n".getBytes(UTF_8));
+        assertThat(lines).containsExactly("1", "2", "3");
+        assertThat(out.droppedLines()).isEqualTo(2);
+        now.addAndGet(TimeUnit.MILLISECONDS.toNanos(999));
+        out.stderr.write("6\n".getBytes(UTF_8));
+        assertThat(lines).containsExactly("1", "2", "3");
+        now.addAndGet(TimeUnit.MILLISECONDS.toNanos(1));
+        out.stdout.write("7\n".getBytes(UTF_8));
+        assertThat(lines).containsExactly("1", "2", "3",
+                "(3 lines of guest output dropped: more than 3 lines per second)", "7");
+        assertThat(out.droppedLines()).isEqualTo(3);
+    }
+
+    @Test
+    void dropsNotYetReportedAreReportedAtFlush() {
+        ConsoleOutput out = output(64, 1);
+        out.stdout.write("1\n2\n".getBytes(UTF_8));
+        out.flush();
+        assertThat(lines).containsExactly("1", "(1 lines of guest output dropped: more than 1 lines per second)");
+    }
+
+    @Test
+    void invalidUtf8ShowsAsReplacementCharacters() {
+        ConsoleOutput out = output(64, 100);
+        out.stdout.write(new byte[] {'o', 'k', (byte) 0xff, '\n'});
+        assertThat(lines).containsExactly("ok\uFFFD");
+    }
+}
