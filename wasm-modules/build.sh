@@ -3,6 +3,7 @@
 #   rust/testbed/testbed.wasm            (Rust, SDK rust/kelpie-guest, Debian rustc 1.63)
 #   rust/counter/counter.wasm            (Rust example actor `counter`, same SDK and flags)
 #   rust/counter/counter-v2.wasm         (the same with --cfg counter_v2: `version` answers 2)
+#   rust/wasi-guest/wasi-guest.wasm      (Rust on wasm32-wasi: the same SDK plus std's WASI use)
 #   assemblyscript/testbed/testbed.wasm  (AssemblyScript 0.28.x pinned by package-lock.json)
 #   c/<name>/<name>.wasm                 (C on wasi-libc, SDK c/kelpie.h, Debian clang 14: echo, counter,
 #                                         greeter, and wasi-testbed for the WASI adapter's tests)
@@ -32,6 +33,8 @@ for tool in "$RUSTC" node npm wat2wasm "$CLANG"; do
 done
 [ -d /usr/lib/rustlib/wasm32-unknown-unknown ] \
   || { echo "build.sh: wasm32-unknown-unknown std missing (apt package libstd-rust-dev-wasm32)" >&2; exit 1; }
+[ -d /usr/lib/rustlib/wasm32-wasi ] \
+  || { echo "build.sh: wasm32-wasi std missing (apt package libstd-rust-dev-wasm32)" >&2; exit 1; }
 
 [ -f /usr/lib/wasm32-wasi/crt1-reactor.o ] \
   || { echo "build.sh: wasi-libc missing (apt packages wasi-libc, libclang-rt-14-dev-wasm32)" >&2; exit 1; }
@@ -81,6 +84,21 @@ build_rust() { # <root dir to write rust/<name>/<name>.wasm under>
     __heap_base __data_end
 }
 
+# A Rust guest on wasm32-wasi: the SDK built again for that target, the same flags otherwise.
+build_rust_wasi() { # <root dir to write rust/wasi-guest/wasi-guest.wasm under>
+  local root="$1" work="$TMP/rust-wasi"
+  local flags=("${RUST_FLAGS[@]/wasm32-unknown-unknown/wasm32-wasi}")
+  mkdir -p "$work" "$root/rust/wasi-guest"
+  "$RUSTC" "${flags[@]}" --crate-type rlib --crate-name kelpie_guest -C metadata=kelpie_guest \
+    -o "$work/libkelpie_guest.rlib" "$HERE/rust/kelpie-guest/src/lib.rs"
+  "$RUSTC" "${flags[@]}" --crate-type cdylib --crate-name wasi_guest -C metadata=wasi_guest \
+    -C lto -C strip=symbols -C link-arg=-zstack-size=65536 \
+    --extern kelpie_guest="$work/libkelpie_guest.rlib" \
+    -o "$work/wasi-guest.wasm" "$HERE/rust/wasi-guest/src/lib.rs"
+  node "$HERE/tools/strip-exports.mjs" "$work/wasi-guest.wasm" "$root/rust/wasi-guest/wasi-guest.wasm" \
+    __heap_base __data_end
+}
+
 build_assemblyscript() { # <out.wasm>
   local out="$1"
   (
@@ -122,6 +140,7 @@ for name in "${RUST_GUESTS[@]}"; do
   GUESTS+=("rust/$name/$name.wasm")
 done
 GUESTS+=(rust/counter/counter-v2.wasm)
+GUESTS+=(rust/wasi-guest/wasi-guest.wasm)
 GUESTS+=(assemblyscript/testbed/testbed.wasm)
 for name in "${C_GUESTS[@]}"; do
   GUESTS+=("c/$name/$name.wasm")
@@ -141,6 +160,7 @@ build_all() { # <dir to write GUESTS paths under>
   local root="$1"
   mkdir -p "$root/assemblyscript/testbed" "$root/wat"
   build_rust "$root"
+  build_rust_wasi "$root"
   build_assemblyscript "$root/assemblyscript/testbed/testbed.wasm"
   build_c "$root"
   build_wat "$root/wat"
