@@ -26,7 +26,8 @@ import java.util.function.LongSupplier;
  * {@code wasi_snapshot_preview1} and the older {@code wasi_unstable} (TinyGo before 0.27 and other
  * pre-2020 toolchains). Built on Chicory's {@link WasiPreview1}, with Kelpie's own stdout/stderr (console
  * lines, capped), {@code poll_oneoff} (interruptible), clocks and {@code random_get}; stdin is empty,
- * and there is no filesystem unless {@link WasiSettings#preopenedDirectories()} names one.
+ * and there is no filesystem unless {@link WasiSettings#preopenedDirectories()} names one. Sockets and
+ * {@code proc_raise} answer {@code ENOSYS}.
  * {@code proc_exit(n)} throws {@link com.dylibso.chicory.wasi.WasiExitException} for every code,
  * 0 included, so the host can tell a normal end of initialisation from an exit during a call.
  *
@@ -40,6 +41,10 @@ public final class WasiImports implements GuestBinding {
     public static final String UNSTABLE = "wasi_unstable";
     /** Both module names this binding serves. */
     public static final Set<String> MODULES = Set.of(PREVIEW1, UNSTABLE);
+
+    /** Functions Chicory would trap on ("not yet supported"): they answer ENOSYS instead. */
+    private static final Set<String> NOT_SUPPORTED = Set.of("sock_accept", "sock_recv", "sock_send", "sock_shutdown",
+            "proc_raise", "adapter_close_badfd", "adapter_open_badfd");
 
     private final ConsoleOutput console;
     private final WasiPreview1 wasi;
@@ -114,6 +119,9 @@ public final class WasiImports implements GuestBinding {
 
     private static WasmFunctionHandle override(WasiFunctions fn, String module, String name, WasmFunctionHandle chicory) {
         boolean unstable = module.equals(UNSTABLE);
+        if (NOT_SUPPORTED.contains(name)) {
+            return (instance, args) -> result(WasiFunctions.ENOSYS);
+        }
         switch (name) {
             case "fd_write":
                 return (instance, args) -> {
