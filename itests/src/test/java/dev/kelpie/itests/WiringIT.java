@@ -137,6 +137,7 @@ public class WiringIT extends KelpieTestSupport {
         assertTrue("state/get missing: " + wapcHost.hostFunctions(),
                 wapcHost.hostFunctions().contains(new HostFunctionKey("kelpie", "state", "get")));
         assertTrue("guest adapters: " + wapcHost.guestAdapters(), wapcHost.guestAdapters().contains("assemblyscript"));
+        assertTrue("guest adapters: " + wapcHost.guestAdapters(), wapcHost.guestAdapters().contains("wasi"));
         assertEquals("no module bundle is installed, so no actor type is deployed", List.of(), runtime.types());
     }
 
