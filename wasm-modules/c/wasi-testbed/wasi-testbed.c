@@ -14,6 +14,7 @@
  * | `random`        | ignored             | 16 bytes of getentropy as 32 hex digits                        |
  * | `exit`          | decimal code        | exit(code): never returns                                      |
  * | `args`          | ignored             | `argc=<n> env=<n>`                                             |
+ * | `stdin`         | ignored             | `read=<n> eof=<0/1>`: one fread of stdin (empty: `read=0 eof=1`) |
  */
 #define _DEFAULT_SOURCE /* nanosleep, clock_gettime, getentropy */
 #define KELPIE_IMPLEMENTATION
@@ -128,6 +129,16 @@ static void args(const uint8_t *payload, size_t len) {
     kelpie_respond(text, (size_t)n);
 }
 
+static void read_stdin(const uint8_t *payload, size_t len) {
+    (void)payload;
+    (void)len;
+    char buffer[256];
+    size_t n = fread(buffer, 1, sizeof buffer, stdin);
+    char text[48];
+    int m = snprintf(text, sizeof text, "read=%zu eof=%d", n, feof(stdin) ? 1 : 0);
+    kelpie_respond(text, (size_t)m);
+}
+
 KELPIE_EXPORT("wapc_init") void wapc_init(void) {
     kelpie_register("print", print);
     kelpie_register("eprint", eprint);
@@ -139,4 +150,5 @@ KELPIE_EXPORT("wapc_init") void wapc_init(void) {
     kelpie_register("random", random_hex);
     kelpie_register("exit", exit_with);
     kelpie_register("args", args);
+    kelpie_register("stdin", read_stdin);
 }

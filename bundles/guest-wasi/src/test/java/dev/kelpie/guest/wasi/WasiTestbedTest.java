@@ -119,6 +119,13 @@ class WasiTestbedTest {
         }
     }
 
+    @Test
+    void stdinIsEmpty() {
+        try (WapcInstance t = testbed()) {
+            assertThat(call(t, "stdin", "")).isEqualTo("read=0 eof=1");
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(ExecutionMode.class)
     void nanosleepSleeps(ExecutionMode mode) {

@@ -57,6 +57,39 @@ final class WasiFunctions {
         return arg & 0xFFFF_FFFFL;
     }
 
+    // ---- iovecs: checked before Chicory sees them ----
+
+    /**
+     * Checks an iovec array and every buffer it names against the guest's memory: ESUCCESS, EINVAL for
+     * more than {@link #MAX_IOVECS}, EFAULT for a range outside memory. Chicory's {@code fd_read} and
+     * {@code fd_pread} allocate each iovec's length before reading, so they get only checked iovecs.
+     */
+    static int checkIovecs(Memory memory, long iovs, long iovsLen) {
+        if (iovsLen > MAX_IOVECS) {
+            return EINVAL;
+        }
+        if (!inBounds(memory, iovs, iovsLen * 8)) {
+            return EFAULT;
+        }
+        for (int i = 0; i < iovsLen; i++) {
+            long ptr = u32(memory.readInt((int) (iovs + 8L * i)));
+            long len = u32(memory.readInt((int) (iovs + 8L * i + 4)));
+            if (!inBounds(memory, ptr, len)) {
+                return EFAULT;
+            }
+        }
+        return ESUCCESS;
+    }
+
+    /** {@code fd_read} from stdin: always at end of file. */
+    static int readStdin(Memory memory, long nreadPtr) {
+        if (!inBounds(memory, nreadPtr, 4)) {
+            return EFAULT;
+        }
+        memory.writeI32((int) nreadPtr, 0);
+        return ESUCCESS;
+    }
+
     // ---- fd_write to stdout (1) and stderr (2) ----
 
     /** {@code fd_write} for fds 1 and 2; -1 for any other fd (the caller delegates). */
@@ -65,20 +98,16 @@ final class WasiFunctions {
         if (stream == null) {
             return -1;
         }
-        if (iovsLen > MAX_IOVECS) {
-            return EINVAL;
+        int checked = checkIovecs(memory, iovs, iovsLen);
+        if (checked != ESUCCESS) {
+            return checked;
         }
-        if (!inBounds(memory, iovs, iovsLen * 8) || !inBounds(memory, nwrittenPtr, 4)) {
+        if (!inBounds(memory, nwrittenPtr, 4)) {
             return EFAULT;
         }
         long total = 0;
         for (int i = 0; i < iovsLen; i++) {
-            long ptr = u32(memory.readInt((int) (iovs + 8L * i)));
-            long len = u32(memory.readInt((int) (iovs + 8L * i + 4)));
-            if (!inBounds(memory, ptr, len)) {
-                return EFAULT;
-            }
-            total += len;
+            total += u32(memory.readInt((int) (iovs + 8L * i + 4)));
         }
         if (total > Integer.MAX_VALUE) {
             return EINVAL;

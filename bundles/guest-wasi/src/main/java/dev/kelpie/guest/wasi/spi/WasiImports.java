@@ -129,6 +129,24 @@ public final class WasiImports implements GuestBinding {
                             WasiFunctions.u32(args[2]), WasiFunctions.u32(args[3]));
                     return rc >= 0 ? result(rc) : chicory.apply(instance, args);
                 };
+            case "fd_read":
+                return (instance, args) -> {
+                    long iovs = WasiFunctions.u32(args[1]);
+                    long count = WasiFunctions.u32(args[2]);
+                    int checked = WasiFunctions.checkIovecs(instance.memory(), iovs, count);
+                    if (checked != WasiFunctions.ESUCCESS) {
+                        return result(checked);
+                    }
+                    return args[0] == 0 ? result(WasiFunctions.readStdin(instance.memory(), WasiFunctions.u32(args[3])))
+                            : chicory.apply(instance, args);
+                };
+            case "fd_pread":
+            case "fd_pwrite":
+                return (instance, args) -> {
+                    int checked = WasiFunctions.checkIovecs(instance.memory(), WasiFunctions.u32(args[1]),
+                            WasiFunctions.u32(args[2]));
+                    return checked != WasiFunctions.ESUCCESS ? result(checked) : chicory.apply(instance, args);
+                };
             case "poll_oneoff":
                 return (instance, args) -> result(fn.pollOneoff(instance.memory(), WasiFunctions.u32(args[0]),
                         WasiFunctions.u32(args[1]), WasiFunctions.u32(args[2]), WasiFunctions.u32(args[3]), unstable));

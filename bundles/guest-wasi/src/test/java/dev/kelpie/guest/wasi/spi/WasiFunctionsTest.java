@@ -61,6 +61,22 @@ class WasiFunctionsTest {
     }
 
     @Test
+    void iovecsAreCheckedBeforeChicoryAllocatesForThem() {
+        iovec(0, 100, 6);
+        assertThat(WasiFunctions.checkIovecs(memory, 0, 1)).isEqualTo(WasiFunctions.ESUCCESS);
+        iovec(8, 200, 0x7FFF_FFFF); // a 2 GiB buffer Chicory's fd_read would allocate
+        assertThat(WasiFunctions.checkIovecs(memory, 0, 2)).isEqualTo(WasiFunctions.EFAULT);
+        iovec(8, -1, 1);
+        assertThat(WasiFunctions.checkIovecs(memory, 0, 2)).isEqualTo(WasiFunctions.EFAULT);
+        assertThat(WasiFunctions.checkIovecs(memory, PAGE - 4, 1)).isEqualTo(WasiFunctions.EFAULT);
+        assertThat(WasiFunctions.checkIovecs(memory, 0, WasiFunctions.MAX_IOVECS + 1)).isEqualTo(WasiFunctions.EINVAL);
+        memory.writeI32(64, 99);
+        assertThat(WasiFunctions.readStdin(memory, 64)).isEqualTo(WasiFunctions.ESUCCESS);
+        assertThat(memory.readInt(64)).isZero();
+        assertThat(WasiFunctions.readStdin(memory, PAGE - 2)).isEqualTo(WasiFunctions.EFAULT);
+    }
+
+    @Test
     void randomGetFillsTheRangeAndRefusesOneOutOfBounds() {
         assertThat(wasi.randomGet(memory, 1000, 10_000)).isEqualTo(WasiFunctions.ESUCCESS);
         byte[] filled = memory.readBytes(1000, 10_000);
