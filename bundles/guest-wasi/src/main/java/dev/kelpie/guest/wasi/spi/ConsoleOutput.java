@@ -15,6 +15,7 @@ import java.util.function.LongSupplier;
  */
 final class ConsoleOutput {
     private static final int CHUNK = 4096;
+    private static final int INITIAL_LINE_BYTES = 256;
     private static final long WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final String CUT = "…(truncated)";
 
@@ -80,7 +81,8 @@ final class ConsoleOutput {
     /** One output stream's unfinished line. */
     final class Stream {
         private final String prefix;
-        private final byte[] line = new byte[maxLineBytes];
+        /** Grown on demand up to maxLineBytes, dropped after a long line: idle instances hold no buffer. */
+        private byte[] line;
         private int length;
         private boolean cut;
         private boolean open;
@@ -115,7 +117,10 @@ final class ConsoleOutput {
                 if (b == '\n') {
                     open = true;
                     endLine();
-                } else if (length < line.length) {
+                } else if (length < maxLineBytes) {
+                    if (line == null || length == line.length) {
+                        grow();
+                    }
                     line[length++] = b;
                     open = true;
                 } else {
@@ -124,16 +129,28 @@ final class ConsoleOutput {
             }
         }
 
+        private void grow() {
+            int size = line == null ? Math.min(INITIAL_LINE_BYTES, maxLineBytes) : Math.min(line.length * 2, maxLineBytes);
+            byte[] bigger = new byte[size];
+            if (line != null) {
+                System.arraycopy(line, 0, bigger, 0, length);
+            }
+            line = bigger;
+        }
+
         private void endLine() {
             if (!open) {
                 return;
             }
             int end = length > 0 && line[length - 1] == '\r' ? length - 1 : length;
-            String text = new String(line, 0, end, StandardCharsets.UTF_8);
+            String text = end == 0 ? "" : new String(line, 0, end, StandardCharsets.UTF_8);
             emit(prefix + (cut ? text + CUT : text));
             length = 0;
             cut = false;
             open = false;
+            if (line != null && line.length > INITIAL_LINE_BYTES) {
+                line = null;
+            }
         }
     }
 }

@@ -16,6 +16,7 @@ import dev.kelpie.api.wasm.GuestContext;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -65,8 +66,15 @@ public final class WasiImports implements GuestBinding {
         this.wasi = WasiPreview1.builder().withOptions(options.build()).build();
         WasiFunctions functions = new WasiFunctions(console);
         List<ImportFunction> all = new ArrayList<>();
-        for (String module : new TreeSet<>(importedWasiModules(context.module()))) {
+        Set<String> imported = new HashSet<>();
+        for (ModuleImport i : context.module().imports()) {
+            imported.add(i.module() + "." + i.name());
+        }
+        for (String module : importedWasiModules(context.module())) {
             for (HostFunction f : WasiPreview1_ModuleFactory.toHostFunctions(wasi, module)) {
+                if (!imported.contains(module + "." + f.name())) {
+                    continue; // only what the module imports: an instance holds a few functions, not 46
+                }
                 all.add(new HostFunction(module, f.name(), f.functionType(),
                         guarded(module, f.name(), override(functions, module, f.name(), f.handle()))));
             }
@@ -74,7 +82,7 @@ public final class WasiImports implements GuestBinding {
         this.imports = List.copyOf(all);
     }
 
-    /** Binds WASI to the instance {@code context} describes, offering the module names it imports. */
+    /** Binds WASI to the instance {@code context} describes: the WASI functions its module imports. */
     public static WasiImports bind(GuestContext context, WasiSettings settings) {
         return new WasiImports(context, settings, System::nanoTime);
     }

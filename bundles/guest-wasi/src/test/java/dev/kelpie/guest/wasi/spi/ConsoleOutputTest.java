@@ -44,6 +44,18 @@ class ConsoleOutputTest {
     }
 
     @Test
+    void linesLongerThanTheFirstBufferGrowItUpToTheLimit() {
+        ConsoleOutput out = output(1000, 100);
+        String line = "0123456789".repeat(70);
+        for (int i = 0; i < line.length(); i += 33) {
+            out.stdout.write(line.substring(i, Math.min(line.length(), i + 33)).getBytes(UTF_8));
+        }
+        out.stdout.write("\nsmall\n".getBytes(UTF_8));
+        out.stdout.write(("z".repeat(1200) + "\n").getBytes(UTF_8));
+        assertThat(lines).containsExactly(line, "small", "z".repeat(1000) + "…(truncated)");
+    }
+
+    @Test
     void linesOverTheRateAreDroppedAndReportedWhenTheNextSecondStarts() {
         ConsoleOutput out = output(64, 3);
         out.stdout.write("1\n2\n3\n4\n5\n".getBytes(UTF_8));
