@@ -87,11 +87,6 @@ public final class WasiImports implements GuestBinding {
         return new WasiImports(context, settings, System::nanoTime);
     }
 
-    /** As {@link #bind} with a given time source for the output rate limit (tests). */
-    static WasiImports bind(GuestContext context, WasiSettings settings, LongSupplier nanoTime) {
-        return new WasiImports(context, settings, nanoTime);
-    }
-
     /** Whether a module name is one of WASI preview 1's. */
     public static boolean isWasiModule(String moduleName) {
         return MODULES.contains(moduleName);
