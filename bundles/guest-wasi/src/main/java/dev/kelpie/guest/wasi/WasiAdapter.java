@@ -29,21 +29,18 @@ public final class WasiAdapter implements GuestAdapter {
     public static final int SCORE = 5;
 
     /** ConfigAdmin configuration of the WASI adapter. */
-    @ObjectClassDefinition(name = "Kelpie WASI guest adapter", description = "Limits on WASI guests' console output")
+    @ObjectClassDefinition(name = "Kelpie WASI guest adapter", description = "Limits on WASI guests' console output"
+            + " (how many lines a second is the waPC host's output limit)")
     public @interface Config {
         @AttributeDefinition(description = "Longest stdout/stderr line passed to the console, in bytes; longer lines are cut")
         int max__line__bytes() default WasiSettings.DEFAULT_MAX_LINE_BYTES;
-
-        @AttributeDefinition(description = "Lines of stdout and stderr one instance may write per second; more are dropped and counted")
-        int max__lines__per__second() default WasiSettings.DEFAULT_MAX_LINES_PER_SECOND;
     }
 
     private final WasiSettings settings;
 
     @Activate
     public WasiAdapter(Config config) {
-        this(WasiSettings.DEFAULTS.withMaxLineBytes(config.max__line__bytes())
-                .withMaxLinesPerSecond(config.max__lines__per__second()));
+        this(WasiSettings.DEFAULTS.withMaxLineBytes(config.max__line__bytes()));
     }
 
     /** Plain Java: an adapter with the given settings. */

@@ -3,79 +3,36 @@ package dev.kelpie.guest.wasi.spi;
 import com.dylibso.chicory.runtime.Memory;
 import dev.kelpie.api.wasm.GuestContext;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 
 /**
  * Turns one instance's stdout and stderr bytes into console lines: split at {@code \n}, each line cut at
- * {@link WasiSettings#maxLineBytes()}, and at most {@link WasiSettings#maxLinesPerSecond()} lines of both
- * streams together per second. Dropped lines are counted and reported in one console line when output
- * resumes (or when the instance closes). Guest bytes are scanned in chunks straight from memory, so a
- * huge write never makes the host copy more than one chunk at a time.
+ * {@link WasiSettings#maxLineBytes()}. Guest bytes are scanned in chunks straight from memory, so a huge
+ * write never makes the host copy more than one chunk at a time. How many lines a second reach the log
+ * is the waPC host's business: the console it hands adapters ({@link GuestContext#console()}) paces each
+ * instance's output (lines and bytes per second) and counts what it drops.
  */
 final class ConsoleOutput {
     private static final int CHUNK = 4096;
     private static final int INITIAL_LINE_BYTES = 256;
-    private static final long WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final String CUT = "…(truncated)";
 
     private final GuestContext context;
     private final int maxLineBytes;
-    private final int maxLinesPerSecond;
-    private final LongSupplier nanoTime;
     final Stream stdout;
     final Stream stderr;
 
-    private long windowStart;
-    private int linesInWindow;
-    private long dropped;
-    private long droppedUnreported;
-
-    ConsoleOutput(GuestContext context, WasiSettings settings, LongSupplier nanoTime) {
+    ConsoleOutput(GuestContext context, WasiSettings settings) {
         this.context = context;
         this.maxLineBytes = settings.maxLineBytes();
-        this.maxLinesPerSecond = settings.maxLinesPerSecond();
-        this.nanoTime = nanoTime;
-        this.windowStart = nanoTime.getAsLong();
-        // after maxLineBytes is set: each stream's buffer is that long
+        // after maxLineBytes is set: the streams' buffers grow up to it
         this.stdout = new Stream("");
         this.stderr = new Stream("stderr: ");
     }
 
-    /** Lines dropped so far because the instance wrote more than the per-second limit. */
-    synchronized long droppedLines() {
-        return dropped;
-    }
-
-    /** Writes out unfinished lines and reports drops not reported yet. */
+    /** Writes out unfinished lines. */
     synchronized void flush() {
         stdout.endLine();
         stderr.endLine();
-        reportDrops();
-    }
-
-    private void emit(String line) {
-        long now = nanoTime.getAsLong();
-        if (now - windowStart >= WINDOW_NANOS) {
-            windowStart = now;
-            linesInWindow = 0;
-            reportDrops();
-        }
-        if (linesInWindow < maxLinesPerSecond) {
-            linesInWindow++;
-            context.log(line);
-        } else {
-            dropped++;
-            droppedUnreported++;
-        }
-    }
-
-    private void reportDrops() {
-        if (droppedUnreported > 0) {
-            context.log("(" + droppedUnreported + " lines of guest output dropped: more than " + maxLinesPerSecond
-                    + " lines per second)");
-            droppedUnreported = 0;
-        }
     }
 
     /** One output stream's unfinished line. */
@@ -144,7 +101,7 @@ final class ConsoleOutput {
             }
             int end = length > 0 && line[length - 1] == '\r' ? length - 1 : length;
             String text = end == 0 ? "" : new String(line, 0, end, StandardCharsets.UTF_8);
-            emit(prefix + (cut ? text + CUT : text));
+            context.log(prefix + (cut ? text + CUT : text));
             length = 0;
             cut = false;
             open = false;

@@ -20,13 +20,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.LongSupplier;
 
 /**
  * WASI preview 1 bound to one instance, under the module names the instance imports:
  * {@code wasi_snapshot_preview1} and the older {@code wasi_unstable} (TinyGo before 0.27 and other
  * pre-2020 toolchains). Built on Chicory's {@link WasiPreview1}, with Kelpie's own stdout/stderr (console
- * lines, capped), {@code poll_oneoff} (interruptible), clocks and {@code random_get}; stdin is empty,
+ * lines, each cut at a limit, paced by the host's console), {@code poll_oneoff} (interruptible), clocks
+ * and {@code random_get}; stdin is empty,
  * and there is no filesystem unless {@link WasiSettings#preopenedDirectories()} names one. Sockets and
  * {@code proc_raise} answer {@code ENOSYS}.
  * {@code proc_exit(n)} throws {@link com.dylibso.chicory.wasi.WasiExitException} for every code,
@@ -51,8 +51,8 @@ public final class WasiImports implements GuestBinding {
     private final WasiPreview1 wasi;
     private final List<ImportFunction> imports;
 
-    private WasiImports(GuestContext context, WasiSettings settings, LongSupplier nanoTime) {
-        this.console = new ConsoleOutput(context, settings, nanoTime);
+    private WasiImports(GuestContext context, WasiSettings settings) {
+        this.console = new ConsoleOutput(context, settings);
         WasiOptions.Builder options = WasiOptions.builder()
                 .withStdin(InputStream.nullInputStream(), false)
                 // stdout and stderr report themselves as terminals, so wasi-libc line-buffers them; the
@@ -84,7 +84,7 @@ public final class WasiImports implements GuestBinding {
 
     /** Binds WASI to the instance {@code context} describes: the WASI functions its module imports. */
     public static WasiImports bind(GuestContext context, WasiSettings settings) {
-        return new WasiImports(context, settings, System::nanoTime);
+        return new WasiImports(context, settings);
     }
 
     /** Whether a module name is one of WASI preview 1's. */
@@ -108,12 +108,7 @@ public final class WasiImports implements GuestBinding {
         return imports;
     }
 
-    /** Lines of stdout/stderr dropped so far because the instance wrote faster than allowed. */
-    public long droppedLines() {
-        return console.droppedLines();
-    }
-
-    /** Writes out unfinished output lines, reports dropped ones, and frees Chicory's WASI state. */
+    /** Writes out unfinished output lines and frees Chicory's WASI state. */
     @Override
     public void close() {
         console.flush();

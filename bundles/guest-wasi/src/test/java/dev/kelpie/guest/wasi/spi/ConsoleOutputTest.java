@@ -7,24 +7,20 @@ import dev.kelpie.api.module.ModuleDescriptor;
 import dev.kelpie.api.wasm.GuestContext;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-/** Line splitting, cutting and the per-second limit of stdout/stderr, on a clock the test moves. */
+/** Line splitting and cutting of stdout/stderr. */
 class ConsoleOutputTest {
     private final List<String> lines = new CopyOnWriteArrayList<>();
-    private final AtomicLong now = new AtomicLong(1_000);
     private final GuestContext context = new GuestContext(null, "t", (ModuleDescriptor m, String label, String line) -> lines.add(line));
 
-    private ConsoleOutput output(int maxLineBytes, int maxLinesPerSecond) {
-        return new ConsoleOutput(context, WasiSettings.DEFAULTS.withMaxLineBytes(maxLineBytes)
-                .withMaxLinesPerSecond(maxLinesPerSecond), now::get);
+    private ConsoleOutput output(int maxLineBytes) {
+        return new ConsoleOutput(context, WasiSettings.DEFAULTS.withMaxLineBytes(maxLineBytes));
     }
 
     @Test
     void linesAreSplitAtNewlinesAcrossWritesAndCarriageReturnsDropped() {
-        ConsoleOutput out = output(64, 100);
+        ConsoleOutput out = output(64);
         out.stdout.write("par".getBytes(UTF_8));
         assertThat(lines).isEmpty();
         out.stdout.write("tial\r\nnext\n\nlast".getBytes(UTF_8));
@@ -38,14 +34,14 @@ class ConsoleOutputTest {
 
     @Test
     void aLineOverTheLimitIsCutAndTheRestOfItSkipped() {
-        ConsoleOutput out = output(16, 100);
+        ConsoleOutput out = output(16);
         out.stdout.write(("a".repeat(40) + "\nshort\n").getBytes(UTF_8));
         assertThat(lines).containsExactly("a".repeat(16) + "…(truncated)", "short");
     }
 
     @Test
     void linesLongerThanTheFirstBufferGrowItUpToTheLimit() {
-        ConsoleOutput out = output(1000, 100);
+        ConsoleOutput out = output(1000);
         String line = "0123456789".repeat(70);
         for (int i = 0; i < line.length(); i += 33) {
             out.stdout.write(line.substring(i, Math.min(line.length(), i + 33)).getBytes(UTF_8));
@@ -56,32 +52,8 @@ class ConsoleOutputTest {
     }
 
     @Test
-    void linesOverTheRateAreDroppedAndReportedWhenTheNextSecondStarts() {
-        ConsoleOutput out = output(64, 3);
-        out.stdout.write("1\n2\n3\n4\n5\n".getBytes(UTF_8));
-        assertThat(lines).containsExactly("1", "2", "3");
-        assertThat(out.droppedLines()).isEqualTo(2);
-        now.addAndGet(TimeUnit.MILLISECONDS.toNanos(999));
-        out.stderr.write("6\n".getBytes(UTF_8));
-        assertThat(lines).containsExactly("1", "2", "3");
-        now.addAndGet(TimeUnit.MILLISECONDS.toNanos(1));
-        out.stdout.write("7\n".getBytes(UTF_8));
-        assertThat(lines).containsExactly("1", "2", "3",
-                "(3 lines of guest output dropped: more than 3 lines per second)", "7");
-        assertThat(out.droppedLines()).isEqualTo(3);
-    }
-
-    @Test
-    void dropsNotYetReportedAreReportedAtFlush() {
-        ConsoleOutput out = output(64, 1);
-        out.stdout.write("1\n2\n".getBytes(UTF_8));
-        out.flush();
-        assertThat(lines).containsExactly("1", "(1 lines of guest output dropped: more than 1 lines per second)");
-    }
-
-    @Test
     void invalidUtf8ShowsAsReplacementCharacters() {
-        ConsoleOutput out = output(64, 100);
+        ConsoleOutput out = output(64);
         out.stdout.write(new byte[] {'o', 'k', (byte) 0xff, '\n'});
         assertThat(lines).containsExactly("ok\uFFFD");
     }

@@ -22,7 +22,7 @@ class WasiFunctionsTest {
     private final List<String> lines = new CopyOnWriteArrayList<>();
     private final ConsoleOutput console = new ConsoleOutput(
             new GuestContext(null, "t", (ModuleDescriptor m, String label, String line) -> lines.add(line)),
-            WasiSettings.DEFAULTS, System::nanoTime);
+            WasiSettings.DEFAULTS);
     private final WasiFunctions wasi = new WasiFunctions(console);
     private final Memory memory = new ByteArrayMemory(new MemoryLimits(1, 1));
 
