@@ -15,6 +15,7 @@ import dev.kelpie.wapc.ChicoryWapcHost;
 import dev.kelpie.wapc.WapcSettings;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -154,6 +155,19 @@ class WasiTestbedTest {
         assertThat(t.isClosed()).isTrue();
         sleeper.join(10_000);
         assertThat(sleeper.isAlive()).isFalse();
+    }
+
+    @Test
+    void theHostsCallTimeoutEndsASleepAsAnInterruption() {
+        WapcInstance t = host.instantiate(Guests.c("wasi-testbed"),
+                InstanceOptions.labelled("timed").withCallTimeout(Duration.ofMillis(200)));
+        long start = System.nanoTime();
+        GuestCallException e = catchThrowableOfType(GuestCallException.class, () -> t.invoke("sleep_forever", new byte[0]));
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertThat(e.kind()).isEqualTo(Kind.INTERRUPTED);
+        assertThat(millis).isBetween(150L, 10_000L);
+        assertThat(t.isClosed()).isTrue();
+        assertThat(Thread.interrupted()).as("the host clears the interrupt it raised").isFalse();
     }
 
     /** Waits (bounded) until the thread sleeps in poll_oneoff. */
