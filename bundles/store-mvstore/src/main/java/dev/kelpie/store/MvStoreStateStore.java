@@ -51,6 +51,13 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * {@code sync_interval_ms = 0} every commit is fsynced before it returns and survives power loss too,
  * on hardware that honours fsync, at the cost of one fsync per turn.
  *
+ * <h2>Interrupts</h2>
+ * The runtime interrupts a turn that runs past its timeout, and that turn may be reading or committing
+ * state at that moment. The file is accessed through an {@link InterruptSafeFileStore}, whose channel an
+ * interrupt cannot close: the interrupted thread's read or commit completes normally, keeps its interrupt
+ * flag set, and the store stays open for every other actor. (With the JDK's file channels one such
+ * interrupt would close the file and fail every later operation until a restart.)
+ *
  * <p>Reads take no lock. A read of an actor while a commit of that same actor is being applied may see
  * part of it (or a change that a failing commit then takes back); the runtime never does that, because an
  * actor's turns and their reads are serial.
@@ -140,9 +147,12 @@ public final class MvStoreStateStore implements StateStore, AutoCloseable {
         }
         MVStore opened = null;
         MVMap<String, byte[]> stateMap;
+        InterruptSafeFileStore fileStore = new InterruptSafeFileStore();
         try {
+            // an interrupted actor turn must not close the file for everyone (see InterruptSafeFileStore)
+            fileStore.open(file.toString(), false, null);
             opened = new MVStore.Builder()
-                    .fileName(file.toString())
+                    .adoptFileStore(fileStore)
                     // no background commits (delay 0) and none triggered by unsaved memory (buffer 0):
                     // in 2.x autoCommitDisabled() alone leaves the latter on, which could write half a turn
                     .autoCommitDisabled()
@@ -152,14 +162,14 @@ public final class MvStoreStateStore implements StateStore, AutoCloseable {
                     .keyType(StringDataType.INSTANCE)
                     .valueType(ByteArrayDataType.INSTANCE));
         } catch (MVStoreException e) {
-            closeQuietly(opened);
+            closeQuietly(opened, fileStore);
             throw new IllegalStateException("cannot open the state store " + file + ": " + explain(e), e);
         } catch (RuntimeException e) {
-            closeQuietly(opened);
+            closeQuietly(opened, fileStore);
             throw new IllegalStateException("cannot open the state store " + file + ": " + e, e);
         }
         if (opened.getFileStore().isReadOnly()) {
-            closeQuietly(opened);
+            closeQuietly(opened, fileStore);
             throw new IllegalStateException("cannot open the state store " + file + ": it opened read-only");
         }
         this.store = opened;
@@ -169,7 +179,7 @@ public final class MvStoreStateStore implements StateStore, AutoCloseable {
             store.setRetentionTime(0);
             syncAndPin();
         } catch (RuntimeException e) {
-            closeQuietly(opened);
+            closeQuietly(opened, fileStore);
             throw new IllegalStateException("cannot open the state store " + file + ": " + e, e);
         }
     }
@@ -325,20 +335,40 @@ public final class MvStoreStateStore implements StateStore, AutoCloseable {
         return STORE_NAME + " " + file + (closed ? " (closed)" : "");
     }
 
-    /** Closes the store; every commit has been written already. Idempotent. */
+    /**
+     * Closes the store; every commit has been written already. The file is closed and unlocked even when
+     * the final fsync or close fails (that failure is then thrown, naming the file). Idempotent.
+     */
     @Deactivate
     @Override
     public void close() {
         lock.lock();
         try {
-            if (!closed) {
-                closed = true;
+            if (closed) {
+                return;
+            }
+            closed = true; // refuse new operations while closing; the lock keeps commits out already
+            if (store.isClosed()) {
+                return;
+            }
+            RuntimeException failure = null;
+            try {
+                store.sync();
+                // MVStore expects no version in use when it closes
+                store.deregisterVersionUsage(durablePin);
+                store.close();
+            } catch (RuntimeException e) {
+                failure = e;
+            } finally {
                 if (!store.isClosed()) {
-                    store.sync();
-                    // MVStore expects no version in use when it closes
-                    store.deregisterVersionUsage(durablePin);
-                    store.close();
+                    // whatever failed, release the file and its lock, or it stays locked until the JVM exits
+                    closeQuietly(store);
                 }
+            }
+            if (failure != null) {
+                throw new IllegalStateException("closing the state store " + file + " failed (the file is closed "
+                        + "and unlocked; committed turns are in it): "
+                        + (failure instanceof MVStoreException m ? explain(m) : failure.toString()), failure);
             }
         } finally {
             lock.unlock();
@@ -399,6 +429,16 @@ public final class MvStoreStateStore implements StateStore, AutoCloseable {
             } catch (RuntimeException ignored) {
                 // the open already failed; that is the error to report
             }
+        }
+    }
+
+    /** Closes a store that failed to open, and its file store, which it may not have adopted yet. */
+    private static void closeQuietly(MVStore s, InterruptSafeFileStore fileStore) {
+        closeQuietly(s);
+        try {
+            fileStore.close();
+        } catch (RuntimeException ignored) {
+            // closed already, or the open failed; that is the error to report
         }
     }
 }

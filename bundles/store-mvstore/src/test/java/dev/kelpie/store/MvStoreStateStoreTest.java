@@ -120,6 +120,20 @@ class MvStoreStateStoreTest extends StateStoreContractTest {
     }
 
     @Test
+    void aCloseWhoseSyncFailsStillReleasesTheFile() {
+        store.commit(A, changes("x", "1"));
+        InterruptSafeFileStore files = (InterruptSafeFileStore) mv().mvStoreForTests().getFileStore();
+        files.syncFailureForTests = new java.io.IOException("disk on fire");
+        assertThatThrownBy(() -> mv().close()).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining(mv().file().toString()).hasMessageContaining("disk on fire");
+        mv().close(); // idempotent, after a failed close too
+        assertThat(store.describe()).endsWith("(closed)");
+        // the file is no longer locked, and the committed turn is there
+        store = newStore();
+        assertThat(s(store.get(A, "x"))).isEqualTo("1");
+    }
+
+    @Test
     void uncommittedMapChangesNeverReachTheFileOnTheirOwn() throws Exception {
         // 2.x's autoCommitDisabled() alone would still store once unsaved changes pass the
         // auto-commit buffer (up to ~19 MB); the store turns that off too, so half a turn is never written
@@ -206,6 +220,102 @@ class MvStoreStateStoreTest extends StateStoreContractTest {
             } else {
                 System.setProperty(MvStoreStateStore.HOME_PROPERTY, old);
             }
+        }
+    }
+
+    // ---- interrupts (issue 7, item 2): an actor's turn interrupted for its timeout must not break the store
+
+    /** Fills the store with enough data that, once reopened, a get of one of the keys reads the file. */
+    private void fillAndReopen() {
+        byte[] value = new byte[2000];
+        for (int i = 0; i < 200; i++) {
+            store.commit(ActorId.of("t", "x" + i), Map.of("k", value, "n", b(String.valueOf(i))));
+        }
+        mv().close();
+        store = newStore();
+    }
+
+    @Test
+    void anInterruptedReaderDoesNotBreakTheStoreForOtherThreads() throws Exception {
+        fillAndReopen();
+        Thread.currentThread().interrupt();
+        byte[] read;
+        try {
+            // not in the cache: this reads the file with the interrupt flag set
+            read = store.get(ActorId.of("t", "x17"), "n");
+        } finally {
+            assertThat(Thread.interrupted()).as("the interrupt is kept for the caller").isTrue();
+        }
+        assertThat(s(read)).isEqualTo("17");
+        assertOtherThreadCanReadAndCommit();
+    }
+
+    @Test
+    void anInterruptedCommitDoesNotBreakTheStoreForOtherThreads() throws Exception {
+        fillAndReopen();
+        Thread.currentThread().interrupt();
+        try {
+            store.commit(A, changes("x", "1"));
+        } finally {
+            assertThat(Thread.interrupted()).as("the interrupt is kept for the caller").isTrue();
+        }
+        assertOtherThreadCanReadAndCommit();
+        assertThat(s(store.get(A, "x"))).isEqualTo("1");
+    }
+
+    @Test
+    void interruptsRainingOnReadersAndWritersNeverBreakTheStore() throws Exception {
+        // with the sync interval 0 every commit also fsyncs, so interrupts land in reads, writes and forces
+        mv().close();
+        store = new MvStoreStateStore(dir.resolve("store"), 0);
+        fillAndReopenKeepingSyncEveryCommit();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread worker = new Thread(() -> {
+            try {
+                for (int i = 0; !stop.get(); i++) {
+                    Thread.interrupted();
+                    store.get(ActorId.of("t", "x" + (i % 200)), "k");
+                    store.commit(ActorId.of("t", "w"), Map.of("n", b(String.valueOf(i))));
+                }
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        }, "interrupted-worker");
+        worker.start();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(500);
+        while (System.nanoTime() < deadline && worker.isAlive()) {
+            worker.interrupt();
+            Thread.onSpinWait();
+        }
+        stop.set(true);
+        worker.join(10_000);
+        assertThat(worker.isAlive()).isFalse();
+        assertThat(failure.get()).as("the interrupted worker's own operations").isNull();
+        assertOtherThreadCanReadAndCommit();
+    }
+
+    private void fillAndReopenKeepingSyncEveryCommit() {
+        byte[] value = new byte[2000];
+        for (int i = 0; i < 200; i++) {
+            store.commit(ActorId.of("t", "x" + i), Map.of("k", value, "n", b(String.valueOf(i))));
+        }
+        mv().close();
+        store = new MvStoreStateStore(dir.resolve("store"), 0);
+    }
+
+    private void assertOtherThreadCanReadAndCommit() throws Exception {
+        java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            String n = other.submit(() -> {
+                store.commit(AB, changes("y", "2"));
+                return s(store.get(ActorId.of("t", "x42"), "n"));
+            }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(n).isEqualTo("42");
+            assertThat(s(store.get(AB, "y"))).isEqualTo("2");
+            assertThat(store.describe()).doesNotContain("closed");
+        } finally {
+            other.shutdownNow();
         }
     }
 
