@@ -88,7 +88,29 @@ public final class Kelpie implements AutoCloseable {
         ActorsHostFunctions.all().forEach(host::register);
         builder.hostFunctions.forEach(host::register);
         this.store = builder.dataDirectory == null ? new InMemoryStateStore() : new MvStoreStateStore(builder.dataDirectory);
-        this.actors = new KelpieActorRuntime(registry, host, store, builder.runtimeSettings);
+        try {
+            this.actors = builder.runtimeFactory.create(registry, host, store, builder.runtimeSettings);
+        } catch (RuntimeException | Error e) {
+            // the store is open (and its file locked): close it, or the directory stays locked until exit
+            closeStore(store, e);
+            throw e;
+        }
+    }
+
+    private static void closeStore(StateStore store, Throwable failure) {
+        if (store instanceof AutoCloseable) {
+            try {
+                ((AutoCloseable) store).close();
+            } catch (Exception e) {
+                failure.addSuppressed(e);
+            }
+        }
+    }
+
+    /** Creates the actor runtime; a test hook replaces it to make construction fail. */
+    @FunctionalInterface
+    interface RuntimeFactory {
+        KelpieActorRuntime create(ModuleRegistry registry, WapcHost host, StateStore store, RuntimeSettings settings);
     }
 
     public static Builder builder() {
@@ -256,6 +278,8 @@ public final class Kelpie implements AutoCloseable {
         private GuestConsole console;
         private Path dataDirectory;
         private RuntimeSettings runtimeSettings = RuntimeSettings.DEFAULTS;
+        /** For tests in this package only. */
+        RuntimeFactory runtimeFactory = KelpieActorRuntime::new;
 
         private Builder() {}
 

@@ -136,4 +136,17 @@ class KelpieTest {
         assertThatThrownBy(() -> Kelpie.builder().maxMemoryBytes(1000)).isInstanceOf(IllegalArgumentException.class);
     }
 
+    @Test
+    void aRuntimeThatFailsToBuildLeavesTheStoreClosed(@TempDir Path dir) throws IOException {
+        Kelpie.Builder failing = Kelpie.builder().dataDirectory(dir);
+        failing.runtimeFactory = (registry, host, store, settings) -> {
+            throw new IllegalStateException("no runtime today");
+        };
+        assertThatThrownBy(failing::build).isInstanceOf(IllegalStateException.class).hasMessage("no runtime today");
+        // the store was closed: its file is not locked, so the directory opens again
+        try (Kelpie kelpie = Kelpie.builder().dataDirectory(dir).build()) {
+            kelpie.deployNative("n", () -> (ctx, op, payload) -> new byte[0]);
+            assertThat(kelpie.actor("n", "x").call("op", null)).isEmpty();
+        }
+    }
 }
