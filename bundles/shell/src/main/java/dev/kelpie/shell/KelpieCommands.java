@@ -90,12 +90,18 @@ public final class KelpieCommands {
     private static final HexFormat HEX = HexFormat.of();
     private static final int CONNECT_TIMEOUT_MILLIS = 10_000;
     private static final int READ_TIMEOUT_MILLIS = 30_000;
+    /** Longest a whole URL download may take (each read is bounded by {@link #READ_TIMEOUT_MILLIS} too). */
+    private static final long DOWNLOAD_DEADLINE_MILLIS = 120_000;
+    /** How long invoke waits past the type's invocation timeout, for the time a message spends queued. */
+    static final Duration INVOKE_ALLOWANCE = Duration.ofSeconds(30);
 
     private final ModuleRegistry registry;
     private final ActorRuntime runtime;
     private final WapcHost host;
     /** Installs and uninstalls one at a time, so that "changes nothing on failure" and "remove if unused" hold. */
     private final Object deployLock = new Object();
+    /** For tests in this package: how long invoke waits past the invocation timeout. */
+    Duration invokeAllowance = INVOKE_ALLOWANCE;
 
     @Activate
     public KelpieCommands(@Reference ModuleRegistry registry, @Reference ActorRuntime runtime, @Reference WapcHost host) {
@@ -273,14 +279,27 @@ public final class KelpieCommands {
         return guarded("invoke", () -> {
             ActorId actor = actorId(type, id);
             byte[] request = payload(payload);
+            String op = operation == null ? "" : operation;
+            Duration wait = runtime.type(actor.type()).map(t -> t.limits().invocationTimeout())
+                    .orElse(runtime.defaultLimits().invocationTimeout()).plus(invokeAllowance);
             byte[] response;
             try {
-                response = runtime.ref(actor).call(operation == null ? "" : operation, request);
-            } catch (ActorInvocationException e) {
-                throw new CommandException(e.getMessage());
-            } catch (CompletionException e) {
-                throw new CommandException("invoke failed: actor " + actor + ", operation '" + operation + "': "
-                        + describe(e.getCause() == null ? e : e.getCause()));
+                response = runtime.ref(actor).invoke(op, request).toCompletableFuture()
+                        .get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                throw new CommandException("invoke: no answer from actor " + actor + ", operation '" + op + "' within "
+                        + duration(wait) + " (its type's invocation timeout plus " + duration(invokeAllowance)
+                        + " for queueing); the message may still run");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CommandException("invoke: interrupted while waiting for actor " + actor + ", operation '" + op
+                        + "'; the message may still run");
+            } catch (ExecutionException | CompletionException e) {
+                Throwable cause = e.getCause() == null ? e : e.getCause();
+                if (cause instanceof ActorInvocationException) {
+                    throw new CommandException(cause.getMessage());
+                }
+                throw new CommandException("invoke failed: actor " + actor + ", operation '" + op + "': " + describe(cause));
             }
             return render(response);
         });
@@ -681,6 +700,10 @@ public final class KelpieCommands {
             if (Files.isDirectory(path)) {
                 throw rejected(Reason.UNREADABLE, absolute + " is a directory");
             }
+            if (!Files.isRegularFile(path)) {
+                // a named pipe would block the read (and the shell) until something writes to it
+                throw rejected(Reason.UNREADABLE, absolute + " is not a regular file (a named pipe, device or socket)");
+            }
             try {
                 long size = Files.size(path);
                 if (size > cap) {
@@ -699,6 +722,9 @@ public final class KelpieCommands {
         }
 
         private byte[] readUrl(long cap, int limit) {
+            if (url.getProtocol().equalsIgnoreCase("jar")) {
+                checkJarFile();
+            }
             try {
                 URLConnection connection = url.openConnection();
                 connection.setConnectTimeout(CONNECT_TIMEOUT_MILLIS);
@@ -718,7 +744,7 @@ public final class KelpieCommands {
                     throw tooLarge(length + " bytes", cap);
                 }
                 try (InputStream in = connection.getInputStream()) {
-                    byte[] bytes = in.readNBytes(limit);
+                    byte[] bytes = readBounded(in, limit);
                     if (bytes.length > cap) {
                         throw tooLarge("more than " + cap + " bytes", cap);
                     }
@@ -726,6 +752,48 @@ public final class KelpieCommands {
                 }
             } catch (IOException e) {
                 throw rejected(Reason.UNREADABLE, "cannot read " + text + ": " + e);
+            }
+        }
+
+        /**
+         * Reads up to {@code limit} bytes; each read waits at most the read timeout, and the whole download
+         * at most {@link #DOWNLOAD_DEADLINE_MILLIS}, so a server that trickles bytes cannot hold the shell.
+         */
+        private byte[] readBounded(InputStream in, int limit) throws IOException {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DOWNLOAD_DEADLINE_MILLIS);
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            byte[] buf = new byte[64 * 1024];
+            while (out.size() < limit) {
+                int n = in.read(buf, 0, Math.min(buf.length, limit - out.size()));
+                if (n < 0) {
+                    break;
+                }
+                out.write(buf, 0, n);
+                if (System.nanoTime() - deadline > 0) {
+                    throw rejected(Reason.UNREADABLE, "cannot read " + text + ": the download took longer than "
+                            + DOWNLOAD_DEADLINE_MILLIS / 1000 + " s");
+                }
+            }
+            return out.toByteArray();
+        }
+
+        /** A jar: URL's archive must be a regular file too (a named pipe would block opening it). */
+        private void checkJarFile() {
+            String spec = url.toString().substring("jar:".length());
+            int bang = spec.indexOf("!/");
+            String archive = bang < 0 ? spec : spec.substring(0, bang);
+            if (!archive.regionMatches(true, 0, "file:", 0, 5)) {
+                return; // a remote archive: read through the connection's timeouts
+            }
+            Path file;
+            try {
+                file = Path.of(new URI(archive));
+            } catch (URISyntaxException | IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+                throw rejected(Reason.UNREADABLE, "cannot read " + text + ": not a valid file URL: " + describe(e));
+            }
+            if (!Files.isRegularFile(file)) {
+                throw rejected(Reason.UNREADABLE, "cannot read " + text + ": " + file.toAbsolutePath()
+                        + (Files.exists(file) ? " is not a regular file (a named pipe, device or socket)" : " does not exist"));
             }
         }
 

@@ -148,4 +148,30 @@ class ActorCommandsTest extends ShellTestSupport {
         assertThat(out.lines()).anyMatch(l -> l.matches("limited +counter\\.wasm@[0-9a-f]{12} +1500ms +1MiB +50 +core,actors,greeting"));
         assertThat(out.lines()).anyMatch(l -> l.matches("tb +testbed\\.wasm@[0-9a-f]{12} +30s +256MiB +10000 +all"));
     }
+    @Test
+    @org.junit.jupiter.api.Timeout(20)
+    void invokeWaitsAtMostTheInvocationTimeoutPlusAnAllowance() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        // a native actor that ignores the watchdog's interrupt, so its turn never ends on its own
+        kelpie.actors().deploy(dev.kelpie.api.actor.ActorType.nativeType("stuck", () -> (ctx, op, payload) -> {
+            while (true) {
+                try {
+                    release.await();
+                    return new byte[0];
+                } catch (InterruptedException ignored) {
+                    // keep waiting
+                }
+            }
+        }, dev.kelpie.api.actor.ActorLimits.DEFAULTS.withInvocationTimeout(java.time.Duration.ofMillis(200))));
+        sh.invokeAllowance = java.time.Duration.ofMillis(300);
+        long start = System.nanoTime();
+        try {
+            assertThat(fails("kelpie:invoke stuck s1 op", () -> sh.invoke("stuck", "s1", "op")))
+                    .isEqualTo("invoke: no answer from actor stuck:s1, operation 'op' within 500ms (its type's "
+                            + "invocation timeout plus 300ms for queueing); the message may still run");
+            assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(java.time.Duration.ofSeconds(5));
+        } finally {
+            release.countDown();
+        }
+    }
 }

@@ -312,4 +312,32 @@ class InstallCommandsTest extends ShellTestSupport {
         assertThatThrownBy(() -> sh.install(file.toString(), "bad", "a b"))
                 .isInstanceOf(CommandException.class).hasMessageContaining("invalid host namespace 'a b'");
     }
+    /** A named pipe made with mkfifo, or null (the test is then skipped) where there is no mkfifo. */
+    Path fifo(String name) throws Exception {
+        Path fifo = dir.resolve(name);
+        Process p;
+        try {
+            p = new ProcessBuilder("mkfifo", fifo.toString()).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            return null;
+        }
+        org.assertj.core.api.Assertions.assertThat(p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        return p.exitValue() == 0 ? fifo : null;
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(20)
+    void aNamedPipeIsRefusedInsteadOfHangingTheShell() throws Exception {
+        Path fifo = fifo("module.wasm");
+        org.junit.jupiter.api.Assumptions.assumeTrue(fifo != null, "mkfifo is not available");
+        String message = fails("kelpie:install " + fifo, () -> sh.install(fifo.toString()));
+        assertThat(message).contains("module 'module.wasm' rejected (unreadable)").contains(fifo.toString())
+                .contains("not a regular file");
+        String url = fifo.toUri().toString();
+        assertThat(fails("kelpie:install " + url, () -> sh.install(url))).contains("not a regular file");
+        String jar = "jar:" + url + "!/wasm/counter.wasm";
+        assertThat(fails("kelpie:install " + jar, () -> sh.install(jar))).contains("not a regular file");
+        assertThat(kelpie.registry().list()).isEmpty();
+        assertThat(kelpie.actors().types()).isEmpty();
+    }
 }
