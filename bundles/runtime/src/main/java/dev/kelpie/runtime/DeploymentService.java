@@ -1,0 +1,317 @@
+package dev.kelpie.runtime;
+
+import dev.kelpie.api.actor.ActorLimits;
+import dev.kelpie.api.actor.ActorRuntime;
+import dev.kelpie.api.actor.ActorType;
+import dev.kelpie.api.deploy.DeployRequest;
+import dev.kelpie.api.deploy.DeployResult;
+import dev.kelpie.api.deploy.DeploymentException;
+import dev.kelpie.api.deploy.DeploymentException.Reason;
+import dev.kelpie.api.deploy.ModuleDeployer;
+import dev.kelpie.api.deploy.UndeployResult;
+import dev.kelpie.api.module.CompiledModule;
+import dev.kelpie.api.module.ModuleDescriptor;
+import dev.kelpie.api.module.ModuleHash;
+import dev.kelpie.api.module.ModuleRegistry;
+import dev.kelpie.api.module.ModuleRejectedException;
+import dev.kelpie.api.wapc.InstanceOptions;
+import dev.kelpie.api.wapc.WapcHost;
+import dev.kelpie.api.wapc.WapcInstance;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * The {@link ModuleDeployer}: size cap, registry install, instantiation check, runtime deploy, roll back.
+ *
+ * <h2>Concurrency</h2>
+ * Compiling a module and checking that it instantiates can take seconds, so they run outside the lock.
+ * What the lock serialises is every decision about the registry and the runtime's types: which type a
+ * deployment replaces, the deploy itself, and whether a module may leave the registry. A module is
+ * removed only when no deployed type runs it and no deployment under way holds it (deployments under way
+ * "pin" their module from install to deploy), so a concurrent deployment of the same bytes never loses
+ * its module to another one's roll back.
+ *
+ * <p>If the type a deployment replaces changes while its module is being checked (another deployment or
+ * undeployment of the same type), the deployment fails with {@link Reason#CONFLICT} and changes nothing.
+ */
+@Component(service = ModuleDeployer.class)
+public final class DeploymentService implements ModuleDeployer {
+    /** How long a check whose guest ignores the interrupt is waited for after its timeout, before giving up. */
+    private static final long CHECK_EXIT_WAIT_MILLIS = 1000;
+
+    private final ModuleRegistry registry;
+    private final WapcHost host;
+    private final ActorRuntime runtime;
+    private final Object lock = new Object();
+    /** Modules held by deployments under way, with how many hold each. Under {@link #lock}. */
+    private final Map<ModuleHash, Integer> pins = new HashMap<>();
+
+    @Activate
+    public DeploymentService(@Reference ModuleRegistry registry, @Reference WapcHost host, @Reference ActorRuntime runtime) {
+        this.registry = Objects.requireNonNull(registry, "module registry");
+        this.host = Objects.requireNonNull(host, "waPC host");
+        this.runtime = Objects.requireNonNull(runtime, "actor runtime");
+    }
+
+    @Override
+    public DeployResult deploy(DeployRequest request) {
+        Objects.requireNonNull(request, "deploy request");
+        String typeName = request.type();
+        String source = request.bytes() != null ? "'" + request.moduleName() + "'" : String.valueOf(request.installedModule());
+        checkTypeName(source, typeName);
+        Set<String> declared = request.hostNamespaces() == null ? null : checkNamespaces(source, typeName, request.hostNamespaces());
+
+        Installed installed = request.bytes() != null ? install(request, source) : findInstalled(request, source);
+        ModuleDescriptor d = installed.module.descriptor();
+        ModuleHash hash = d.hash();
+        boolean deployed = false;
+        try {
+            Optional<ActorType> previous;
+            ActorType type;
+            synchronized (lock) {
+                previous = runtime.type(typeName);
+                type = resolve(typeName, hash, previous, request.limits(), declared);
+            }
+            checkInstantiates(installed.module, type);
+            synchronized (lock) {
+                if (!previous.equals(runtime.type(typeName))) {
+                    throw new DeploymentException(d.label(), typeName, Reason.CONFLICT, "the type was deployed or "
+                            + "undeployed by someone else while this deployment was being checked; nothing changed");
+                }
+                try {
+                    runtime.deploy(type);
+                } catch (RuntimeException e) {
+                    throw new DeploymentException(d.label(), typeName, Reason.RUNTIME_REFUSED,
+                            "the runtime refused it: " + describe(e), e);
+                }
+                deployed = true;
+                unpin(hash);
+                boolean replacedRemoved = false;
+                ActorType old = previous.orElse(null);
+                if (old != null && old.isWasm() && !old.module().equals(hash)) {
+                    replacedRemoved = removeIfUnused(old.module());
+                }
+                return new DeployResult(type, d, installed.added, old, replacedRemoved);
+            }
+        } finally {
+            if (!deployed) {
+                synchronized (lock) {
+                    unpin(hash);
+                    if (installed.added) {
+                        removeIfUnused(hash);
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public Optional<UndeployResult> undeploy(String type) {
+        if (type == null || type.isBlank()) {
+            return Optional.empty();
+        }
+        Optional<ActorType> found = runtime.type(type);
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        ActorType t = found.get();
+        int active = (int) runtime.actors().stream().filter(a -> a.id().namespace().equals(type)).count();
+        // passivating the actors can take up to their invocation timeout: not under the lock
+        if (!runtime.undeploy(type)) {
+            return Optional.empty(); // someone else undeployed it meanwhile
+        }
+        synchronized (lock) {
+            if (!t.isWasm()) {
+                return Optional.of(new UndeployResult(t, active, false, List.of()));
+            }
+            List<String> users = usersOf(t.module());
+            boolean removed = users.isEmpty() && !pins.containsKey(t.module()) && registry.remove(t.module());
+            return Optional.of(new UndeployResult(t, active, removed, users));
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    private record Installed(CompiledModule module, boolean added) {}
+
+    /** Size cap, then install (or a cache hit), pinning the module. */
+    private Installed install(DeployRequest request, String source) {
+        byte[] bytes = request.bytes();
+        long cap = registry.maxModuleBytes();
+        if (bytes.length > cap) {
+            throw new DeploymentException(source, request.type(), Reason.REJECTED, "the module is " + bytes.length
+                    + " bytes, over the size cap of " + cap + " bytes (max_module_bytes)");
+        }
+        ModuleHash hash = sha256(bytes);
+        boolean present;
+        synchronized (lock) {
+            present = registry.find(hash).isPresent();
+            pin(hash);
+        }
+        try {
+            CompiledModule compiled = registry.install(request.moduleName(), bytes);
+            return new Installed(compiled, !present);
+        } catch (ModuleRejectedException e) {
+            synchronized (lock) {
+                unpin(hash);
+            }
+            throw new DeploymentException(source, request.type(), Reason.REJECTED,
+                    "rejected (" + e.reason().name().toLowerCase(java.util.Locale.ROOT) + "): " + e.detail(), e);
+        } catch (RuntimeException | Error e) {
+            synchronized (lock) {
+                unpin(hash);
+                if (!present) {
+                    removeIfUnused(hash);
+                }
+            }
+            throw e;
+        }
+    }
+
+    private Installed findInstalled(DeployRequest request, String source) {
+        synchronized (lock) {
+            CompiledModule compiled = registry.find(request.installedModule()).orElseThrow(() -> new DeploymentException(
+                    source, request.type(), Reason.NOT_INSTALLED, "no module with that hash is installed in the registry "
+                    + "(it is removed when no deployed type runs it any more; install it again)"));
+            pin(compiled.descriptor().hash());
+            return new Installed(compiled, false);
+        }
+    }
+
+    /**
+     * The type to deploy: a hot swap of a WASM type keeps its limits and host namespaces unless the request
+     * gives them; a new type (or one replacing a native type) gets the runtime's default limits and the
+     * core namespaces only.
+     */
+    private ActorType resolve(String name, ModuleHash hash, Optional<ActorType> previous, ActorLimits limits,
+            Set<String> declared) {
+        Optional<ActorType> wasm = previous.filter(ActorType::isWasm);
+        ActorLimits l = limits != null ? limits : wasm.map(ActorType::limits).orElseGet(runtime::defaultLimits);
+        // (a replaced type deployed directly through the runtime without a declaration, null = all
+        // namespaces, keeps that; everything deployed through here declares)
+        Set<String> ns = declared != null ? declared : wasm.isPresent() ? wasm.get().hostNamespaces() : Set.of();
+        return new ActorType(name, hash, null, l, ns);
+    }
+
+    /**
+     * Creates and closes one instance the way an activation would, so that a module whose imports cannot
+     * be linked or whose init traps is refused now, not at its first message. It runs on its own thread,
+     * interrupted when it takes longer than the type's invocation timeout, so a guest whose init never
+     * ends cannot hold the deployment. (Instances created with {@code InstanceOptions.withCallTimeout}
+     * bound their init themselves where the waPC host implements it; this check does not rely on that.)
+     */
+    private void checkInstantiates(CompiledModule compiled, ActorType type) {
+        String label = compiled.descriptor().label();
+        InstanceOptions options = InstanceOptions.labelled("deployment check of type " + type.name())
+                .withMaxMemoryBytes(type.limits().maxMemoryBytes());
+        if (type.hostNamespaces() != null) {
+            Set<String> all = new LinkedHashSet<>(CORE_NAMESPACES);
+            all.addAll(type.hostNamespaces());
+            options = options.withHostNamespaces(all);
+        }
+        InstanceOptions opts = options;
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try (WapcInstance ignored = host.instantiate(compiled, opts)) {
+                done.complete(null);
+            } catch (Throwable e) {
+                done.completeExceptionally(e);
+            }
+        }, "kelpie-deploy-check-" + type.name());
+        t.setDaemon(true);
+        t.start();
+        Duration timeout = type.limits().invocationTimeout();
+        try {
+            done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            t.interrupt();
+            joinQuietly(t);
+            throw new DeploymentException(label, type.name(), Reason.INIT_TIMEOUT, "its initialisation did not finish "
+                    + "within the invocation timeout of " + timeout.toMillis() + " ms"
+                    + (t.isAlive() ? " (and it ignores interrupts: its thread " + t.getName() + " is still running)" : ""));
+        } catch (InterruptedException e) {
+            t.interrupt();
+            Thread.currentThread().interrupt();
+            throw new DeploymentException(label, type.name(), Reason.INTERRUPTED,
+                    "interrupted while checking that it instantiates");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new DeploymentException(label, type.name(), Reason.NOT_INSTANTIABLE,
+                    "it cannot be instantiated: " + describe(cause), cause);
+        }
+    }
+
+    private static void joinQuietly(Thread t) {
+        try {
+            t.join(CHECK_EXIT_WAIT_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void pin(ModuleHash hash) {
+        pins.merge(hash, 1, Integer::sum);
+    }
+
+    private void unpin(ModuleHash hash) {
+        pins.computeIfPresent(hash, (h, n) -> n == 1 ? null : n - 1);
+    }
+
+    /** Removes the module when no deployed type runs it and no deployment holds it. Under the lock. */
+    private boolean removeIfUnused(ModuleHash hash) {
+        return usersOf(hash).isEmpty() && !pins.containsKey(hash) && registry.remove(hash);
+    }
+
+    private List<String> usersOf(ModuleHash module) {
+        return runtime.types().stream().filter(t -> module.equals(t.module())).map(ActorType::name).sorted()
+                .collect(Collectors.toList());
+    }
+
+    private static void checkTypeName(String source, String type) {
+        try {
+            ActorType.nativeType(type, () -> null); // the type-name rule lives in ActorType
+        } catch (IllegalArgumentException e) {
+            throw new DeploymentException(source, String.valueOf(type), Reason.INVALID_REQUEST, e.getMessage(), e);
+        }
+    }
+
+    private static Set<String> checkNamespaces(String source, String type, Set<String> namespaces) {
+        for (String n : namespaces) {
+            if (n == null || n.isEmpty()
+                    || !n.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '.' || c == '_' || c == '-')) {
+                throw new DeploymentException(source, type, Reason.INVALID_REQUEST, "invalid host namespace '" + n
+                        + "': use letters, digits, '.', '_' or '-'");
+            }
+        }
+        return Set.copyOf(namespaces);
+    }
+
+    private static ModuleHash sha256(byte[] bytes) {
+        try {
+            return ModuleHash.of(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JVM has no SHA-256", e);
+        }
+    }
+
+    private static String describe(Throwable e) {
+        String message = e.getMessage();
+        return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
+    }
+}
