@@ -5,6 +5,10 @@ import dev.kelpie.api.actor.ActorLimits;
 import dev.kelpie.api.actor.ActorRef;
 import dev.kelpie.api.actor.ActorRuntime;
 import dev.kelpie.api.actor.ActorType;
+import dev.kelpie.api.deploy.DeployRequest;
+import dev.kelpie.api.deploy.DeployResult;
+import dev.kelpie.api.deploy.DeploymentException;
+import dev.kelpie.api.deploy.ModuleDeployer;
 import dev.kelpie.api.host.HostFunction;
 import dev.kelpie.api.host.HostFunctionKey;
 import dev.kelpie.api.module.ExecutionMode;
@@ -25,6 +29,7 @@ import dev.kelpie.host.log.LogHostFunctions;
 import dev.kelpie.host.state.StateHostFunctions;
 import dev.kelpie.registry.ChicoryModuleRegistry;
 import dev.kelpie.registry.RegistrySettings;
+import dev.kelpie.runtime.DeploymentService;
 import dev.kelpie.runtime.KelpieActorRuntime;
 import dev.kelpie.runtime.RuntimeSettings;
 import dev.kelpie.store.InMemoryStateStore;
@@ -70,6 +75,7 @@ public final class Kelpie implements AutoCloseable {
     private final ChicoryWapcHost host;
     private final StateStore store;
     private final KelpieActorRuntime actors;
+    private final DeploymentService deployer;
     private final Set<WapcInstance> instances = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
@@ -90,6 +96,7 @@ public final class Kelpie implements AutoCloseable {
         this.store = builder.dataDirectory == null ? new InMemoryStateStore() : new MvStoreStateStore(builder.dataDirectory);
         try {
             this.actors = builder.runtimeFactory.create(registry, host, store, builder.runtimeSettings);
+            this.deployer = new DeploymentService(registry, host, actors);
         } catch (RuntimeException | Error e) {
             // the store is open (and its file locked): close it, or the directory stays locked until exit
             closeStore(store, e);
@@ -134,13 +141,43 @@ public final class Kelpie implements AutoCloseable {
         return actors;
     }
 
-    /** Deploys (or hot-swaps) a WASM actor type running a loaded module, with the runtime's default limits. */
-    public void deploy(String type, Module module) {
-        deploy(type, module, actors.defaultLimits());
+    /**
+     * Deploys (or hot-swaps) a WASM actor type running a loaded module, through the same deployment path as
+     * the shell and module bundles ({@link ModuleDeployer}): the module is first instantiated once as a check
+     * (bounded by the type's invocation timeout), so a module that cannot be linked or initialised fails
+     * here with a {@link DeploymentException} and changes nothing. A new type gets the runtime's default
+     * limits and may call only the core host namespaces (state, log, clock, random); a hot swap keeps the
+     * limits and namespaces of the type it replaces, and removes the module that type ran from the registry
+     * when no other type runs it (load it again to deploy it again).
+     */
+    public DeployResult deploy(String type, Module module) {
+        return deploy(DeployRequest.installed(type, module.descriptor().hash()));
     }
 
-    public void deploy(String type, Module module, ActorLimits limits) {
-        actors.deploy(ActorType.wasm(type, module.descriptor().hash(), limits));
+    /** Like {@link #deploy(String, Module)}, with these limits. */
+    public DeployResult deploy(String type, Module module, ActorLimits limits) {
+        return deploy(DeployRequest.installed(type, module.descriptor().hash()).withLimits(Objects.requireNonNull(limits, "limits")));
+    }
+
+    /**
+     * Like {@link #deploy(String, Module, ActorLimits)}, declaring the host namespaces the type may call
+     * besides the core ones (such as {@code actors}, or the namespace of a host function added with
+     * {@link Builder#hostFunction}).
+     */
+    public DeployResult deploy(String type, Module module, ActorLimits limits, Set<String> hostNamespaces) {
+        return deploy(DeployRequest.installed(type, module.descriptor().hash()).withLimits(limits)
+                .withHostNamespaces(Objects.requireNonNull(hostNamespaces, "host namespaces")));
+    }
+
+    /** Deploys whatever the request says (module bytes or an installed module) through the deployer. */
+    public DeployResult deploy(DeployRequest request) {
+        checkOpen();
+        return deployer.deploy(request);
+    }
+
+    /** The deployment path shared with the shell and module bundles: deploy and undeploy WASM types. */
+    public ModuleDeployer deployer() {
+        return deployer;
     }
 
     /** Deploys a native Java actor type. */

@@ -149,4 +149,29 @@ class KelpieTest {
             assertThat(kelpie.actor("n", "x").call("op", null)).isEmpty();
         }
     }
+    @Test
+    void deployedTypesMayCallTheCoreNamespacesOnlyUnlessTheyDeclareMore() throws IOException {
+        try (Kelpie kelpie = Kelpie.builder().hostFunction("greeting", "hello", call -> "hi".getBytes(UTF_8)).build()) {
+            Kelpie.Module testbed = kelpie.load("testbed.wasm", resource("/wasm/rust/testbed.wasm"));
+            byte[] greet = "kelpie\ngreeting\nhello\nx".getBytes(UTF_8);
+            kelpie.deploy("plain", testbed);
+            assertThat(kelpie.actors().type("plain").orElseThrow().hostNamespaces()).isEmpty();
+            assertThatThrownBy(() -> kelpie.actor("plain", "p").call("host_call", greet))
+                    .isInstanceOf(ActorInvocationException.class).hasMessageContaining("host namespace 'greeting' is not declared");
+            kelpie.deploy("greeter", testbed, kelpie.actors().defaultLimits(), java.util.Set.of("greeting"));
+            assertThat(kelpie.actor("greeter", "g").call("host_call", greet)).asString(UTF_8).isEqualTo("hi");
+        }
+    }
+
+    @Test
+    void aModuleThatCannotBeInstantiatedIsNotDeployed() throws IOException {
+        try (Kelpie kelpie = Kelpie.builder().build()) {
+            Kelpie.Module broken = kelpie.load("unlinkable.wasm", resource("/wasm/wat/unsatisfiable-imports.wasm"));
+            assertThatThrownBy(() -> kelpie.deploy("broken", broken))
+                    .isInstanceOf(dev.kelpie.api.deploy.DeploymentException.class)
+                    .hasMessageStartingWith("module unlinkable.wasm@").hasMessageContaining("not deployed as type 'broken'");
+            assertThat(kelpie.actors().types()).isEmpty();
+            assertThat(kelpie.registry().list()).hasSize(1); // loaded by the caller: kept
+        }
+    }
 }

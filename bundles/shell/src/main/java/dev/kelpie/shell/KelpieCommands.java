@@ -6,17 +6,18 @@ import dev.kelpie.api.actor.ActorInvocationException;
 import dev.kelpie.api.actor.ActorLimits;
 import dev.kelpie.api.actor.ActorRuntime;
 import dev.kelpie.api.actor.ActorType;
+import dev.kelpie.api.deploy.DeployRequest;
+import dev.kelpie.api.deploy.DeployResult;
+import dev.kelpie.api.deploy.DeploymentException;
+import dev.kelpie.api.deploy.ModuleDeployer;
+import dev.kelpie.api.deploy.UndeployResult;
 import dev.kelpie.api.actor.ActorTypeStats;
 import dev.kelpie.api.host.HostFunctionKey;
 import dev.kelpie.api.module.ModuleDescriptor;
-import dev.kelpie.api.module.ModuleHash;
 import dev.kelpie.api.module.ModuleRegistry;
 import dev.kelpie.api.module.ModuleRejectedException;
 import dev.kelpie.api.module.ModuleRejectedException.Reason;
-import dev.kelpie.api.wapc.InstanceOptions;
 import dev.kelpie.api.wapc.WapcHost;
-import dev.kelpie.api.wapc.WapcInstance;
-import dev.kelpie.api.module.CompiledModule;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
@@ -41,7 +42,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -60,7 +60,7 @@ import org.osgi.service.component.annotations.Reference;
  *
  * <p>Every command returns the text to print; every failure is a {@link CommandException} whose one-line
  * message names what was wrong. The class is plain Java (usable without OSGi: construct it with a registry,
- * runtime and waPC host); in OSGi it is a Declarative Services component that Gogo finds by its
+ * runtime, waPC host and module deployer); in OSGi it is a Declarative Services component that Gogo finds by its
  * {@code osgi.command.*} properties. Gogo's own {@code install} command ({@code felix:install}) has the
  * same name: type {@code kelpie:install} (and {@code kelpie:uninstall}) to be sure to get these.
  */
@@ -98,16 +98,17 @@ public final class KelpieCommands {
     private final ModuleRegistry registry;
     private final ActorRuntime runtime;
     private final WapcHost host;
-    /** Installs and uninstalls one at a time, so that "changes nothing on failure" and "remove if unused" hold. */
-    private final Object deployLock = new Object();
+    private final ModuleDeployer deployer;
     /** For tests in this package: how long invoke waits past the invocation timeout. */
     Duration invokeAllowance = INVOKE_ALLOWANCE;
 
     @Activate
-    public KelpieCommands(@Reference ModuleRegistry registry, @Reference ActorRuntime runtime, @Reference WapcHost host) {
+    public KelpieCommands(@Reference ModuleRegistry registry, @Reference ActorRuntime runtime, @Reference WapcHost host,
+            @Reference ModuleDeployer deployer) {
         this.registry = Objects.requireNonNull(registry, "module registry");
         this.runtime = Objects.requireNonNull(runtime, "actor runtime");
         this.host = Objects.requireNonNull(host, "waPC host");
+        this.deployer = Objects.requireNonNull(deployer, "module deployer");
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -338,54 +339,34 @@ public final class KelpieCommands {
         Source from = Source.parse(source.trim());
         String typeName = type == null ? defaultTypeName(from) : checkTypeName(type);
         byte[] bytes = from.read(registry.maxModuleBytes());
-
-        synchronized (deployLock) {
-            Set<ModuleHash> before = registry.list().stream().map(ModuleDescriptor::hash).collect(Collectors.toSet());
-            Optional<ActorType> previous = runtime.type(typeName);
-            CompiledModule compiled;
-            try {
-                compiled = registry.install(from.name, bytes);
-            } catch (ModuleRejectedException e) {
-                throw new CommandException(e.getMessage());
-            }
-            ModuleDescriptor d = compiled.descriptor();
-            boolean added = !before.contains(d.hash());
-            // a hot swap keeps the type's limits and host namespaces; a new type gets the default limits and
-            // may call only the core host namespaces unless the command declares more
-            Set<String> declared = namespaces == null ? null : parseNamespaces(namespaces);
-            ActorType deployed = previous.filter(ActorType::isWasm)
-                    .map(p -> new ActorType(typeName, d.hash(), null, p.limits(),
-                            declared != null ? declared : p.hostNamespaces()))
-                    .orElseGet(() -> ActorType.wasm(typeName, d.hash(), runtime.defaultLimits())
-                            .withHostNamespaces(declared != null ? declared : Set.of()));
-            try {
-                checkInstantiates(compiled, deployed);
-                runtime.deploy(deployed);
-            } catch (RuntimeException e) {
-                if (added) {
-                    registry.remove(d.hash());
-                }
-                String why = e instanceof CommandException ? e.getMessage() : describe(e);
-                throw new CommandException("module " + d.label() + " not deployed as type '" + typeName + "': " + why);
-            }
-
-            StringBuilder out = new StringBuilder("installed ").append(typeName).append(": ").append(d.name())
-                    .append(" sha256 ").append(d.hash().shortHex()).append(" (").append(d.sizeBytes()).append(" bytes, ")
-                    .append(d.guestLanguage()).append(", compiled in ").append(d.compileMillis()).append(" ms")
-                    .append(added ? "" : ", already installed").append(')');
-            if (previous.isPresent()) {
-                ActorType old = previous.get();
-                if (!old.isWasm()) {
-                    out.append(" (replaced native)");
-                } else if (old.module().equals(d.hash())) {
-                    out.append(" (unchanged: the type already ran this module)");
-                } else {
-                    out.append(" (replaced ").append(old.module().shortHex()).append(')');
-                    removeIfUnused(old.module());
-                }
-            }
-            return out.toString();
+        // a new type may call only the core host namespaces unless the command declares more; a hot swap
+        // keeps the type's limits and namespaces (the deployer's defaults)
+        DeployRequest request = DeployRequest.of(typeName, from.name, bytes)
+                .withHostNamespaces(namespaces == null ? null : parseNamespaces(namespaces));
+        DeployResult r;
+        try {
+            r = deployer.deploy(request);
+        } catch (DeploymentException e) {
+            // a module the registry rejects is reported as the registry words it
+            throw new CommandException(e.reason() == DeploymentException.Reason.REJECTED
+                    && e.getCause() instanceof ModuleRejectedException ? e.getCause().getMessage() : e.getMessage());
         }
+        ModuleDescriptor d = r.module();
+        StringBuilder out = new StringBuilder("installed ").append(typeName).append(": ").append(d.name())
+                .append(" sha256 ").append(d.hash().shortHex()).append(" (").append(d.sizeBytes()).append(" bytes, ")
+                .append(d.guestLanguage()).append(", compiled in ").append(d.compileMillis()).append(" ms")
+                .append(r.moduleAdded() ? "" : ", already installed").append(')');
+        ActorType old = r.replaced();
+        if (old != null) {
+            if (!old.isWasm()) {
+                out.append(" (replaced native)");
+            } else if (old.module().equals(d.hash())) {
+                out.append(" (unchanged: the type already ran this module)");
+            } else {
+                out.append(" (replaced ").append(old.module().shortHex()).append(')');
+            }
+        }
+        return out.toString();
     }
 
     private static Set<String> parseNamespaces(String text) {
@@ -402,76 +383,27 @@ public final class KelpieCommands {
         return out;
     }
 
-    /**
-     * Creates and closes one instance the way an activation would, so that a module whose imports cannot
-     * be linked or whose init traps is refused now, not at its first message. Runs on its own thread so a
-     * guest whose init never ends can be interrupted.
-     */
-    private void checkInstantiates(CompiledModule compiled, ActorType type) {
-        InstanceOptions options = InstanceOptions.labelled("kelpie-shell install check of " + type.name())
-                .withMaxMemoryBytes(type.limits().maxMemoryBytes());
-        if (type.hostNamespaces() != null) {
-            options = options.withHostNamespaces(type.hostNamespaces());
-        }
-        InstanceOptions opts = options;
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        Thread t = new Thread(() -> {
-            try (WapcInstance ignored = host.instantiate(compiled, opts)) {
-                done.complete(null);
-            } catch (Throwable e) {
-                done.completeExceptionally(e);
-            }
-        }, "kelpie-shell-install-check");
-        t.setDaemon(true);
-        t.start();
-        Duration timeout = type.limits().invocationTimeout();
-        try {
-            done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            t.interrupt();
-            throw new CommandException("its initialisation did not finish within " + duration(timeout));
-        } catch (InterruptedException e) {
-            t.interrupt();
-            Thread.currentThread().interrupt();
-            throw new CommandException("interrupted while instantiating it");
-        } catch (ExecutionException e) {
-            throw new CommandException("it cannot be instantiated: " + describe(e.getCause() == null ? e : e.getCause()));
-        }
-    }
-
     private String doUninstall(String type) {
         if (type == null || type.isBlank()) {
             throw new CommandException("uninstall needs an actor type: uninstall <type>");
         }
-        synchronized (deployLock) {
-            ActorType t = runtime.type(type).orElseThrow(() -> new CommandException(
-                    "no actor type '" + type + "' is deployed; deployed types: " + deployedTypeNames()));
-            long active = runtime.actors().stream().filter(a -> a.id().namespace().equals(type)).count();
-            runtime.undeploy(type);
-            StringBuilder out = new StringBuilder("uninstalled ").append(type).append(" (").append(active)
-                    .append(active == 1 ? " actor" : " actors").append(" passivated)");
-            if (t.isWasm()) {
-                String label = registry.find(t.module()).map(m -> m.descriptor().label()).orElse(t.module().shortHex());
-                List<String> users = usersOf(t.module());
-                if (!users.isEmpty()) {
-                    out.append("; module ").append(label).append(" kept, used by ").append(String.join(",", users));
-                } else if (registry.remove(t.module())) {
-                    out.append("; removed module ").append(label);
-                }
+        Optional<ActorType> before = runtime.type(type);
+        String label = before.filter(ActorType::isWasm).flatMap(t -> registry.find(t.module()))
+                .map(m -> m.descriptor().label()).orElse(null);
+        UndeployResult r = deployer.undeploy(type).orElseThrow(() -> new CommandException(
+                "no actor type '" + type + "' is deployed; deployed types: " + deployedTypeNames()));
+        int active = r.passivatedActors();
+        StringBuilder out = new StringBuilder("uninstalled ").append(type).append(" (").append(active)
+                .append(active == 1 ? " actor" : " actors").append(" passivated)");
+        if (r.type().isWasm()) {
+            String module = label != null ? label : r.type().module().shortHex();
+            if (!r.moduleStillUsedBy().isEmpty()) {
+                out.append("; module ").append(module).append(" kept, used by ").append(String.join(",", r.moduleStillUsedBy()));
+            } else if (r.moduleRemoved()) {
+                out.append("; removed module ").append(module);
             }
-            return out.toString();
         }
-    }
-
-    private void removeIfUnused(ModuleHash module) {
-        if (usersOf(module).isEmpty()) {
-            registry.remove(module);
-        }
-    }
-
-    private List<String> usersOf(ModuleHash module) {
-        return runtime.types().stream().filter(t -> module.equals(t.module())).map(ActorType::name).sorted()
-                .collect(Collectors.toList());
+        return out.toString();
     }
 
     private String deployedTypeNames() {

@@ -54,7 +54,7 @@ class GogoCommandsTest extends ShellTestSupport {
             references.add(r.getAttribute("interface"));
         }
         assertThat(references).containsExactly("dev.kelpie.api.module.ModuleRegistry", "dev.kelpie.api.actor.ActorRuntime",
-                "dev.kelpie.api.wapc.WapcHost");
+                "dev.kelpie.api.wapc.WapcHost", "dev.kelpie.api.deploy.ModuleDeployer");
 
         // every function is a public method returning the text to print, with help text for Gogo's help
         Set<String> publicMethods = Arrays.stream(KelpieCommands.class.getMethods())

@@ -40,7 +40,7 @@ abstract class ShellTestSupport {
             kelpie.close();
         }
         kelpie = k;
-        sh = new KelpieCommands(k.registry(), k.actors(), k.host());
+        sh = new KelpieCommands(k.registry(), k.actors(), k.host(), k.deployer());
     }
 
     @AfterEach
