@@ -86,7 +86,8 @@ public class WiringIT extends KelpieTestSupport {
 
     @Test
     public void servicesArePublished() {
-        for (Class<?> service : List.of(ActorRuntime.class, ModuleRegistry.class, WapcHost.class, StateStore.class)) {
+        for (Class<?> service : List.of(ActorRuntime.class, ModuleRegistry.class, WapcHost.class, StateStore.class,
+                dev.kelpie.api.deploy.ModuleDeployer.class)) {
             assertNotNull(service.getName() + " is not published", context.getServiceReference(service));
         }
     }
