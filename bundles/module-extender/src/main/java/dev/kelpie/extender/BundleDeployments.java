@@ -218,7 +218,18 @@ final class BundleDeployments {
     }
 
     private void schedule(Deployment d, long delayMillis) {
-        ScheduledFuture<?> removal = executor.schedule(() -> removeIfPending(d.bundleId()), delayMillis, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> removal;
+        try {
+            removal = executor.schedule(() -> removeIfPending(d.bundleId()), delayMillis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // the extender is closing (its tracker reported every bundle stopped): no grace, remove now
+            Pending old = pending.remove(d.bundleId());
+            if (old != null) {
+                old.removal().cancel(false);
+            }
+            remove(d);
+            return;
+        }
         Pending old = pending.put(d.bundleId(), new Pending(d, removal));
         if (old != null) {
             old.removal().cancel(false);

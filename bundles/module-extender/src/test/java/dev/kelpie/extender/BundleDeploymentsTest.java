@@ -181,4 +181,24 @@ class BundleDeploymentsTest {
         assertThat(kelpie.actors().types()).isEmpty();
         assertThat(kelpie.registry().list()).isEmpty();
     }
+    @Test
+    void closingRemovesEverythingIncludingBundlesStoppedOnTheWay() throws Exception {
+        FakeBundle a = new FakeBundle(5, "c;path=wasm/counter.wasm", Map.of("wasm/counter.wasm", resource("/wasm/rust/counter.wasm")));
+        FakeBundle b = new FakeBundle(6, "tb;path=wasm/testbed.wasm", Map.of("wasm/testbed.wasm", resource("/wasm/rust/testbed.wasm")));
+        deployments.started(a);
+        deployments.started(b);
+        deployments.flush(10_000);
+        assertThat(kelpie.actors().types()).hasSize(2);
+        // what deactivation does: the tracker closes (a stop for every bundle), then the extender closes
+        a.active = false;
+        b.active = false;
+        deployments.stopped(5);
+        deployments.stopped(6);
+        deployments.close(10_000);
+        assertThat(kelpie.actors().types()).isEmpty();
+        assertThat(kelpie.registry().list()).isEmpty();
+        assertThat(deployments.problems()).isEmpty();
+        deployments.started(a); // after close: ignored, no exception
+        assertThat(kelpie.actors().types()).isEmpty();
+    }
 }
