@@ -30,7 +30,8 @@ class CGuestActorsTest {
                 .hostFunction("greeting", "hello", call -> ("Hello, " + new String(call.payload(), UTF_8) + "!").getBytes(UTF_8))
                 .build()) {
             kelpie.deploy("counter", c(kelpie, "counter"));
-            kelpie.deploy("greeter", c(kelpie, "greeter"));
+            // the greeter calls the greeting host function and the counter actor: it declares both namespaces
+            kelpie.deploy("greeter", c(kelpie, "greeter"), kelpie.actors().defaultLimits(), java.util.Set.of("greeting", "actors"));
             ActorRef counter = kelpie.actor("counter", "c1");
             assertThat(counter.call("increment", "41".getBytes(UTF_8))).asString(UTF_8).isEqualTo("41");
             assertThat(counter.call("increment", null)).asString(UTF_8).isEqualTo("42");
