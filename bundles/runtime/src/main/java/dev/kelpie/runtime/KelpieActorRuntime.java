@@ -489,6 +489,7 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
                 return;
             }
             try {
+                testHooks.watchdogTick();
                 long now = System.nanoTime();
                 for (Activation a : directory.values()) {
                     a.checkDeadline(now);

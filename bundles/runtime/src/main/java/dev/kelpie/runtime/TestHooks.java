@@ -15,4 +15,7 @@ class TestHooks {
 
     /** {@code send} found the runtime open, before it queues the message. */
     void sendPassedOpenCheck() {}
+
+    /** The watchdog starts a tick (before it checks deadlines). */
+    void watchdogTick() {}
 }

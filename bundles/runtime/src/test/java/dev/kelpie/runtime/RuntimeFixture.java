@@ -4,6 +4,7 @@ import dev.kelpie.api.actor.ActorLimits;
 import dev.kelpie.api.actor.ActorType;
 import dev.kelpie.api.module.ModuleHash;
 import dev.kelpie.api.state.StateStore;
+import dev.kelpie.api.wapc.WapcHost;
 import dev.kelpie.host.actors.ActorsHostFunctions;
 import dev.kelpie.host.log.LogHostFunctions;
 import dev.kelpie.host.state.StateHostFunctions;
@@ -31,12 +32,17 @@ final class RuntimeFixture implements AutoCloseable {
     }
 
     RuntimeFixture(StateStore store, RuntimeSettings settings) {
+        this(store, settings, h -> h);
+    }
+
+    /** A runtime whose waPC host is {@code wrap} applied to the real one. */
+    RuntimeFixture(StateStore store, RuntimeSettings settings, java.util.function.Function<ChicoryWapcHost, WapcHost> wrap) {
         this.store = store;
         host.setConsole((module, label, line) -> console.add(label + ": " + line));
         StateHostFunctions.all().forEach(host::register);
         LogHostFunctions.all().forEach(host::register);
         ActorsHostFunctions.all().forEach(host::register);
-        this.runtime = new KelpieActorRuntime(REGISTRY, host, store, settings);
+        this.runtime = new KelpieActorRuntime(REGISTRY, wrap.apply(host), store, settings);
     }
 
     static byte[] bytes(String resource) {
