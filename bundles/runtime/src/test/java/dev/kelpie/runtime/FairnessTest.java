@@ -43,6 +43,7 @@ class FairnessTest {
         byte[] answer = runtime.ref("quick", "q").invoke("hello", null).toCompletableFuture().get(30, TimeUnit.SECONDS);
         long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
 
+        System.out.println("FairnessTest: the quick actor waited " + waitedMillis + " ms behind two actors spinning to a 1 s timeout");
         assertThat(answer).asString(UTF_8).isEqualTo("here");
         assertThat(waitedMillis).as("waited behind the spinning actors").isLessThan(2_500);
         spins.forEach(f -> f.cancel(false));
