@@ -144,16 +144,20 @@ final class Activation implements ActorContext {
                 if (n > 0 && System.nanoTime() - start > BATCH_NANOS) {
                     break;
                 }
-                Envelope e = mailbox.pollFirst();
+                Envelope e = mailbox.peekFirst();
                 if (e == null) {
                     break;
                 }
                 // one look-up of the type per message, shared by the suspension check and the turn
                 DeployedType current = runtime.deployed(id.namespace());
                 if (e.kind == Envelope.Kind.INVOKE && current != null && current.suspended) {
-                    mailbox.offerFirst(e); // held until the type is deployed again; the deploy reschedules us
+                    // held at the head until the type is deployed again (the deploy reschedules us). It is
+                    // never taken out and put back: an urgent deactivation queued meanwhile stays in front.
                     runtime.testHooks.heldForSuspension(this);
                     break;
+                }
+                if (!mailbox.removeFirstOccurrence(e)) {
+                    continue; // failed by the shutdown meanwhile
                 }
                 queued.decrementAndGet();
                 process(e, current);
@@ -395,9 +399,9 @@ final class Activation implements ActorContext {
         nativeActor = createdNative;
         memory = account;
         droppedLinesSeen = 0;
-        active = true;
         activatedAt = Instant.now();
         turns = 0;
+        active = true; // last: listings read the fields above once they see it
         t.stats.activations.increment();
         t.stats.active.incrementAndGet();
         runtime.activeCount().incrementAndGet();

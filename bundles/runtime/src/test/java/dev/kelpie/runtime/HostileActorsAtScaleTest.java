@@ -52,8 +52,8 @@ class HostileActorsAtScaleTest {
 
         System.out.println("HostileActorsAtScaleTest: the healthy actor waited " + waitedMillis + " ms behind 100 hostile actors");
         assertThat(answer).asString(UTF_8).isEqualTo("fine");
-        // 100 hostile turns of 50 ms ahead of it on 2 workers: about 2.5 s, not forever
-        assertThat(waitedMillis).as("the healthy actor waited").isLessThan(6_000);
+        // 100 hostile activations or turns of 50 ms (plus instantiation) ahead of it on 2 workers: a few seconds, not forever
+        assertThat(waitedMillis).as("the healthy actor waited").isLessThan(10_000);
         for (CompletableFuture<byte[]> a : attacks) {
             assertThat(a).failsWithin(Duration.ofSeconds(30));
         }

@@ -98,6 +98,33 @@ class RuntimeRacesTest {
     }
 
     @Test
+    void anUrgentDeactivationQueuedWhileAMessageIsHeldStillRuns() throws Exception {
+        runtime.deploy(ActorType.nativeType("hold", () -> (ctx, op, payload) -> "ran".getBytes(UTF_8)));
+        ActorRef ref = runtime.ref("hold", "h");
+        ref.call("x", null);
+        runtime.deployed("hold").suspended = true; // suspend()'s first step; its deactivation comes next
+        Envelope deactivation = Envelope.deactivateFirst();
+        AtomicBoolean once = new AtomicBoolean();
+        runtime.testHooks = new TestHooks() {
+            @Override
+            void heldForSuspension(Activation a) {
+                if (once.compareAndSet(false, true)) {
+                    // suspend() queues its deactivation ahead of everything while the worker holds a message
+                    assertThat(a.enqueue(deactivation, Integer.MAX_VALUE)).isEqualTo(Activation.OK);
+                }
+            }
+        };
+
+        CompletableFuture<byte[]> held = ref.invoke("x", null).toCompletableFuture();
+
+        assertThat(deactivation.deactivated.get(5, TimeUnit.SECONDS)).as("the actor was passivated").isTrue();
+        assertThat(runtime.actors()).isEmpty();
+        assertThat(held).isNotDone();
+        runtime.deploy(ActorType.nativeType("hold", () -> (ctx, op, payload) -> "new".getBytes(UTF_8)));
+        assertThat(held.get(5, TimeUnit.SECONDS)).asString(UTF_8).isEqualTo("new");
+    }
+
+    @Test
     void failingQueuedMessagesWhileAWorkerEndsItsBatchLosesNothingAndKillsNoWorker() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         runtime.deploy(ActorType.nativeType("q", () -> (ctx, op, payload) -> {

@@ -120,6 +120,9 @@ class StressTest {
                         }
                         break;
                     default:
+                        // listings read what the workers change
+                        assertThat(runtime.actors().size()).isLessThanOrEqualTo(ACTORS);
+                        assertThat(runtime.stats()).hasSizeLessThanOrEqualTo(1);
                         Thread.sleep(1);
                 }
             }
