@@ -611,12 +611,15 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
             return send(id, operation, payload, Envelope.NO_CHAIN);
         }
 
-        /** Waits at most the type's invocation timeout plus the configured allowance for time in the mailbox. */
+        /**
+         * Waits at most twice the type's invocation timeout (activation and turn have one each) plus the
+         * configured allowance for the time in the mailbox.
+         */
         @Override
         public byte[] call(String operation, byte[] payload) {
             DeployedType t = types.get(id.namespace());
             Duration timeout = (t == null ? settings.defaultLimits() : t.type.limits()).invocationTimeout();
-            return call(operation, payload, timeout.plus(settings.callWaitAllowance()));
+            return call(operation, payload, timeout.multipliedBy(2).plus(settings.callWaitAllowance()));
         }
 
         @Override

@@ -27,9 +27,9 @@ public interface ActorRef {
 
     /**
      * Sends one message and waits a bounded time for the answer. The actor runtime's references wait at
-     * most the actor type's invocation timeout plus the runtime's allowance for time in the mailbox
-     * (configuration {@code call_wait_allowance_seconds}, 30 s by default); other implementations at most
-     * {@link #DEFAULT_CALL_WAIT}.
+     * most twice the actor type's invocation timeout (activation and turn have one each) plus the runtime's
+     * allowance for time in the mailbox (configuration {@code call_wait_allowance_seconds}, 30 s by
+     * default); other implementations at most {@link #DEFAULT_CALL_WAIT}.
      *
      * @throws ActorInvocationException when the invocation fails, or with {@link ActorInvocationException.Reason#TIMEOUT}
      *     when no answer came in time (the message may still run: its outcome is unknown)
