@@ -22,7 +22,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class RuntimeFixture implements AutoCloseable {
     static final ChicoryModuleRegistry REGISTRY = new ChicoryModuleRegistry(RegistrySettings.DEFAULTS);
 
-    final ChicoryWapcHost host = new ChicoryWapcHost(WapcSettings.DEFAULTS);
+    final ChicoryWapcHost host;
     final StateStore store;
     final KelpieActorRuntime runtime;
     final CopyOnWriteArrayList<String> console = new CopyOnWriteArrayList<>();
@@ -32,12 +32,18 @@ final class RuntimeFixture implements AutoCloseable {
     }
 
     RuntimeFixture(StateStore store, RuntimeSettings settings) {
-        this(store, settings, h -> h);
+        this(store, settings, WapcSettings.DEFAULTS);
+    }
+
+    RuntimeFixture(StateStore store, RuntimeSettings settings, WapcSettings hostSettings) {
+        this(store, settings, hostSettings, h -> h);
     }
 
     /** A runtime whose waPC host is {@code wrap} applied to the real one. */
-    RuntimeFixture(StateStore store, RuntimeSettings settings, java.util.function.Function<ChicoryWapcHost, WapcHost> wrap) {
+    RuntimeFixture(StateStore store, RuntimeSettings settings, WapcSettings hostSettings,
+            java.util.function.Function<ChicoryWapcHost, WapcHost> wrap) {
         this.store = store;
+        this.host = new ChicoryWapcHost(hostSettings);
         host.setConsole((module, label, line) -> console.add(label + ": " + line));
         StateHostFunctions.all().forEach(host::register);
         LogHostFunctions.all().forEach(host::register);
