@@ -8,10 +8,16 @@ import dev.kelpie.api.actor.ActiveActor;
 import dev.kelpie.api.actor.ActorInvocationException;
 import dev.kelpie.api.actor.ActorInvocationException.Reason;
 import dev.kelpie.api.actor.ActorLimits;
+import dev.kelpie.api.host.HostFunctionKey;
+import dev.kelpie.api.module.CompiledModule;
+import dev.kelpie.api.wapc.InstanceOptions;
+import dev.kelpie.api.wapc.WapcHost;
+import dev.kelpie.api.wapc.WapcInstance;
 import dev.kelpie.store.InMemoryStateStore;
 import dev.kelpie.wapc.WapcSettings;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -170,6 +176,39 @@ class MemoryBudgetTest {
             }
             release.countDown();
             assertThat(busy.get(10, TimeUnit.SECONDS)).asString(UTF_8).isEqualTo("released");
+        }
+    }
+
+    @Test
+    void everyInstanceDrawsOnTheBudgetAndGetsTheTypesPayloadCap() throws Exception {
+        List<InstanceOptions> seen = new CopyOnWriteArrayList<>();
+        try (RuntimeFixture f = new RuntimeFixture(new InMemoryStateStore(), RuntimeSettings.DEFAULTS.withWorkers(1),
+                WapcSettings.DEFAULTS, real -> new WapcHost() {
+                    @Override
+                    public WapcInstance instantiate(CompiledModule module, InstanceOptions options) {
+                        seen.add(options);
+                        return real.instantiate(module, options);
+                    }
+
+                    @Override
+                    public List<HostFunctionKey> hostFunctions() {
+                        return real.hostFunctions();
+                    }
+
+                    @Override
+                    public List<String> guestAdapters() {
+                        return real.guestAdapters();
+                    }
+                })) {
+            f.deployWasm("counter", RuntimeFixture.counter(), ActorLimits.DEFAULTS.withMaxPayloadBytes(5000));
+            f.runtime.ref("counter", "a").call("increment", new byte[0]);
+
+            assertThat(seen).hasSize(1);
+            assertThat(seen.get(0).memoryBudget()).isNotNull();
+            assertThat(seen.get(0).maxPayloadBytes()).isEqualTo(5000 + Activation.HOST_BUFFER_ALLOWANCE);
+            assertThat(f.runtime.memoryBudget().used()).isPositive();
+            f.runtime.deactivate(new ActorId("counter", "a")).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            assertThat(f.runtime.memoryBudget().used()).as("all given back at passivation").isZero();
         }
     }
 
