@@ -9,6 +9,7 @@ import dev.kelpie.api.actor.ActorState;
 import dev.kelpie.api.actor.ActiveActor;
 import dev.kelpie.api.wapc.GuestCallException;
 import dev.kelpie.api.wapc.InstanceOptions;
+import dev.kelpie.api.wapc.ModuleInstantiationException;
 import dev.kelpie.api.wapc.WapcInstance;
 import java.time.Instant;
 import java.util.Arrays;
@@ -30,7 +31,15 @@ final class Activation implements ActorContext {
     static final int OK = 0;
     static final int FULL = 1;
     static final int RETIRED = 2;
+    /** At most this many messages per batch... */
     private static final int BATCH = 64;
+    /** ...and a batch ends after the turn that takes it past this, so a slow actor holds a worker for one turn. */
+    private static final long BATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+    /**
+     * What a buffer the guest hands the host may exceed the type's payload limit by: the headers of
+     * {@code state/set} (key length and key) and {@code actors/call} (type, id and operation names).
+     */
+    static final int HOST_BUFFER_ALLOWANCE = 8 * 1024;
     private static final int IDLE = 0;
     private static final int RUNNING = 1;
     private static final int TIMING_OUT = 2;
@@ -43,18 +52,21 @@ final class Activation implements ActorContext {
     private final ConcurrentLinkedDeque<Envelope> mailbox = new ConcurrentLinkedDeque<>();
     /** Messages waiting; -1 once retired from the directory (then senders look up a fresh activation). */
     private final AtomicInteger queued = new AtomicInteger();
+    /** Set while the activation is in the runtime's ready queue or a worker drains it. */
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private final AtomicInteger turnPhase = new AtomicInteger(IDLE);
-    private final Runnable drainTask = this::drain;
 
     // worker-confined
-    private DeployedType type;
-    private WapcInstance instance;
     private Actor nativeActor;
     private TurnState turn;
     private Envelope current;
-    private long turns;
+    private long droppedLinesSeen;
 
+    // written by the worker only, read by the watchdog and the listings
+    private volatile DeployedType type;
+    private volatile WapcInstance instance;
+    private volatile ActorMemoryBudget.Account memory;
+    private volatile long turns;
     volatile boolean active;
     volatile long lastActiveNanos = System.nanoTime();
     private volatile Instant activatedAt;
@@ -93,9 +105,13 @@ final class Activation implements ActorContext {
         return OK;
     }
 
+    /** Puts the activation in the runtime's ready queue unless it is there or being drained. */
     void schedule() {
-        if (scheduled.compareAndSet(false, true)) {
-            runtime.executor().execute(drainTask);
+        if (scheduled.compareAndSet(false, true) && !runtime.makeReady(this)) {
+            // the workers are gone (shut down): fail what waits rather than leave it unrun
+            scheduled.set(false);
+            failQueued(new ActorInvocationException(id, "(queued)", Reason.SHUT_DOWN,
+                    "the actor runtime shut down before this message ran"));
         }
     }
 
@@ -116,18 +132,32 @@ final class Activation implements ActorContext {
         return Math.max(0, queued.get());
     }
 
-    private void drain() {
+    /**
+     * Runs one batch: up to {@link #BATCH} messages, ending early after the turn that takes the batch past
+     * {@link #BATCH_NANOS}; then, if more wait, goes back to the tail of the ready queue. Called by a
+     * worker that took this activation from the ready queue.
+     */
+    void drain() {
+        long start = System.nanoTime();
         try {
             for (int n = 0; n < BATCH; n++) {
-                Envelope e = mailbox.pollFirst();
+                if (n > 0 && System.nanoTime() - start > BATCH_NANOS) {
+                    break;
+                }
+                Envelope e = mailbox.peekFirst();
                 if (e == null) {
                     break;
                 }
                 // one look-up of the type per message, shared by the suspension check and the turn
                 DeployedType current = runtime.deployed(id.namespace());
                 if (e.kind == Envelope.Kind.INVOKE && current != null && current.suspended) {
-                    mailbox.offerFirst(e); // held until the type is deployed again; the deploy reschedules us
-                    return;
+                    // held at the head until the type is deployed again (the deploy reschedules us). It is
+                    // never taken out and put back: an urgent deactivation queued meanwhile stays in front.
+                    runtime.testHooks.heldForSuspension(this);
+                    break;
+                }
+                if (!mailbox.removeFirstOccurrence(e)) {
+                    continue; // failed by the shutdown meanwhile
                 }
                 queued.decrementAndGet();
                 process(e, current);
@@ -135,8 +165,14 @@ final class Activation implements ActorContext {
         } finally {
             scheduled.set(false);
         }
-        if (!mailbox.isEmpty() && !(runtime.isSuspended(id.namespace()) && mailbox.peekFirst().kind == Envelope.Kind.INVOKE)) {
-            schedule();
+        runtime.testHooks.batchEnded(this);
+        // Read after clearing the flag: a deploy, message or shutdown that found it set and so did not
+        // schedule us is seen here; one that comes later schedules us itself.
+        Envelope head = mailbox.peekFirst();
+        if (head != null) {
+            if (head.kind != Envelope.Kind.INVOKE || !runtime.isSuspended(id.namespace())) {
+                schedule();
+            }
         } else if (!active && queued.compareAndSet(0, -1)) {
             runtime.retire(this);
         }
@@ -150,16 +186,19 @@ final class Activation implements ActorContext {
                 handle(e, current);
             }
         } catch (Throwable t) {
-            // never let one message kill the worker: fail it, discard the instance, carry on
-            discardInstance();
+            // never let one message kill the worker: fail it, discard the instance, log it, carry on
+            try {
+                discardInstance();
+            } catch (Throwable ignored) {
+                // the instance is dropped either way
+            }
+            runtime.log(System.Logger.Level.ERROR, "internal failure in actor " + id + ", operation '" + e.operation
+                    + "': the message failed and the instance was discarded; the worker carries on", t);
             if (e.result != null) {
                 e.result.completeExceptionally(new ActorInvocationException(id, e.operation, Reason.TRAP,
                         "internal failure: " + t, t));
             } else {
                 e.deactivated.completeExceptionally(t);
-            }
-            if (t instanceof VirtualMachineError && !(t instanceof StackOverflowError)) {
-                throw (VirtualMachineError) t;
             }
         }
     }
@@ -188,12 +227,12 @@ final class Activation implements ActorContext {
         if (!active && !activate(current, e)) {
             return;
         }
-        TurnState state = new TurnState(id, runtime.store(), type.type.limits().maxPayloadBytes());
+        TurnState state = newTurnState(e.operation);
         byte[] response = null;
         Throwable failure = null;
         this.turn = state;
         this.current = e;
-        beginTurn();
+        beginTurn(System.nanoTime() + type.type.limits().invocationTimeout().toNanos());
         try {
             if (instance != null) {
                 response = instance.invoke(e.operation, e.payload);
@@ -215,6 +254,14 @@ final class Activation implements ActorContext {
         }
         turns++;
         lastActiveNanos = System.nanoTime();
+        collectDroppedLines();
+        ResourceExhausted overLimit = state.overLimit();
+        if (overLimit != null && !(failure instanceof TimedOut)) {
+            if (failure != null) {
+                translate(e.operation, failure); // discards the instance if the failure calls for it
+            }
+            failure = overLimit; // whatever the actor answered, a turn past the write cap does not commit
+        }
         if (failure == null) {
             try {
                 state.commit();
@@ -229,6 +276,11 @@ final class Activation implements ActorContext {
         complete(e, null, translate(e.operation, failure), failure instanceof TimedOut ? Reason.TIMEOUT : null);
     }
 
+    private TurnState newTurnState(String operation) {
+        return new TurnState(id, operation, runtime.store(), type.type.limits().maxPayloadBytes(),
+                runtime.maxTurnWriteBytes());
+    }
+
     /** Maps what a turn threw to the invocation's failure; discards the instance when it can't be trusted. */
     private ActorInvocationException translate(String operation, Throwable failure) {
         if (failure instanceof TimedOut) {
@@ -236,6 +288,10 @@ final class Activation implements ActorContext {
             return new ActorInvocationException(id, operation, Reason.TIMEOUT, "the turn ran past the invocation timeout of "
                     + type.type.limits().invocationTimeout().toMillis() + " ms; its state changes were rolled back and the "
                     + "instance discarded");
+        }
+        if (failure instanceof ResourceExhausted) {
+            return new ActorInvocationException(id, operation, Reason.RESOURCE_EXHAUSTED,
+                    ((ResourceExhausted) failure).detail(), failure);
         }
         if (failure instanceof GuestCallException) {
             GuestCallException g = (GuestCallException) failure;
@@ -283,51 +339,135 @@ final class Activation implements ActorContext {
         }
     }
 
+    /**
+     * Activates for {@code t}: instantiation (with the guest's start section, {@code _start},
+     * {@code _initialize} and {@code wapc_init}) and on-activate together run under one invocation
+     * timeout, enforced by the watchdog like a turn. On failure the message fails and nothing stays held.
+     */
     private boolean activate(DeployedType t, Envelope e) {
+        type = t;
+        long timeoutMillis = t.type.limits().invocationTimeout().toMillis();
+        long deadline = System.nanoTime() + t.type.limits().invocationTimeout().toNanos();
+        ActorMemoryBudget.Account account = t.type.isWasm() ? runtime.memoryBudget().account() : null;
+        WapcInstance created = null;
+        Actor createdNative = null;
+        Throwable failure = null;
+        beginTurn(deadline);
         try {
             if (t.type.isWasm()) {
-                InstanceOptions options = InstanceOptions.labelled(id.toString())
-                        .withMaxMemoryBytes(t.type.limits().maxMemoryBytes())
-                        .withCallerContext(this)
-                        .withHostNamespaces(t.hostNamespaces);
-                instance = runtime.wapcHost().instantiate(t.compiled, options);
+                created = instantiate(t, e.operation, account, deadline);
             } else {
-                nativeActor = t.type.nativeFactory().get();
-                if (nativeActor == null) {
+                createdNative = t.type.nativeFactory().get();
+                if (createdNative == null) {
                     throw new IllegalStateException("the native actor factory of type '" + t.name() + "' returned null");
                 }
             }
-        } catch (RuntimeException | StackOverflowError ex) {
-            instance = null;
-            nativeActor = null;
-            complete(e, null, new ActorInvocationException(id, e.operation, Reason.ACTIVATION_FAILED, ex.getMessage(), ex), null);
+        } catch (Throwable ex) {
+            failure = ex;
+        } finally {
+            if (endTurn()) {
+                failure = new TimedOut();
+            }
+        }
+        if (failure != null) {
+            if (created != null) {
+                created.close();
+            }
+            if (account != null) {
+                account.releaseAll();
+            }
+            ActorInvocationException why;
+            if (failure instanceof TimedOut) {
+                why = new ActorInvocationException(id, e.operation, Reason.ACTIVATION_FAILED, "activation (instantiation, "
+                        + "with the guest's start section, _start, _initialize and wapc_init) ran past the invocation "
+                        + "timeout of " + timeoutMillis + " ms; the instance was discarded");
+            } else if (failure instanceof ResourceExhausted) {
+                why = new ActorInvocationException(id, e.operation, Reason.RESOURCE_EXHAUSTED,
+                        ((ResourceExhausted) failure).detail(), failure);
+            } else {
+                if (failure instanceof VirtualMachineError && !(failure instanceof StackOverflowError)) {
+                    runtime.log(System.Logger.Level.ERROR, "activating actor " + id + " failed", failure);
+                }
+                String message = failure.getMessage();
+                why = new ActorInvocationException(id, e.operation, Reason.ACTIVATION_FAILED,
+                        message == null || message.isBlank() ? failure.toString() : message, failure);
+            }
+            complete(e, null, why, failure instanceof TimedOut ? Reason.TIMEOUT : null);
             return false;
         }
-        type = t;
-        active = true;
+        instance = created;
+        nativeActor = createdNative;
+        memory = account;
+        droppedLinesSeen = 0;
         activatedAt = Instant.now();
         turns = 0;
+        active = true; // last: listings read the fields above once they see it
         t.stats.activations.increment();
         t.stats.active.incrementAndGet();
         runtime.activeCount().incrementAndGet();
-        Throwable hookFailure = runHook(true);
+        Throwable hookFailure = runHook(true, deadline);
         if (hookFailure != null) {
             discardInstance();
-            String why = hookFailure instanceof TimedOut ? "on-activate ran past the invocation timeout" : hookFailure.getMessage();
+            String why = hookFailure instanceof TimedOut
+                    ? "on-activate ran past the invocation timeout of " + timeoutMillis + " ms (shared with instantiation); "
+                            + "the instance was discarded"
+                    : hookFailure.getMessage();
             complete(e, null, new ActorInvocationException(id, e.operation, Reason.ACTIVATION_FAILED,
-                    "on-activate failed: " + why, hookFailure), null);
+                    "on-activate failed: " + why, hookFailure), hookFailure instanceof TimedOut ? Reason.TIMEOUT : null);
             return false;
         }
         return true;
     }
 
-    /** Runs on-activate or on-deactivate as a turn of its own; returns its failure or null. */
-    private Throwable runHook(boolean activating) {
-        TurnState state = new TurnState(id, runtime.store(), type.type.limits().maxPayloadBytes());
+    /**
+     * Instantiates a WASM actor drawing on the runtime's memory budget. When the budget refuses, the
+     * least recently used idle actors are passivated to make room and instantiation is tried once more.
+     */
+    private WapcInstance instantiate(DeployedType t, String operation, ActorMemoryBudget.Account account, long deadline) {
+        InstanceOptions options = InstanceOptions.labelled(id.toString())
+                .withMaxMemoryBytes(t.type.limits().maxMemoryBytes())
+                .withCallerContext(this)
+                .withHostNamespaces(t.hostNamespaces)
+                .withMemoryBudget(account)
+                .withMaxPayloadBytes((int) Math.min(Integer.MAX_VALUE,
+                        (long) t.type.limits().maxPayloadBytes() + HOST_BUFFER_ALLOWANCE));
+        try {
+            return runtime.wapcHost().instantiate(t.compiled, options);
+        } catch (ModuleInstantiationException first) {
+            long refused = account.refusedBytes();
+            if (refused == 0) {
+                throw first; // not the budget
+            }
+            account.releaseAll();
+            account.clearRefusal();
+            ActorMemoryBudget budget = runtime.memoryBudget();
+            int passivated = runtime.freeMemory(refused, this, deadline);
+            if (passivated > 0 || budget.available() >= refused) {
+                try {
+                    return runtime.wapcHost().instantiate(t.compiled, options);
+                } catch (ModuleInstantiationException second) {
+                    if (account.refusedBytes() == 0) {
+                        throw second;
+                    }
+                    refused = account.refusedBytes();
+                    account.releaseAll();
+                }
+            }
+            throw new ResourceExhausted(id, operation, "activating needs " + refused + " more bytes of linear memory, "
+                    + "but the runtime's memory budget of " + budget.limit() + " bytes (max_total_memory_bytes) has "
+                    + budget.available() + " bytes left" + (passivated > 0
+                            ? " after passivating " + passivated + " idle actor(s)"
+                            : "; no idle actor holds enough to make room"));
+        }
+    }
+
+    /** Runs on-activate or on-deactivate as a turn of its own, until {@code deadline}; returns its failure or null. */
+    private Throwable runHook(boolean activating, long deadline) {
+        TurnState state = newTurnState(activating ? ON_ACTIVATE : ON_DEACTIVATE);
         this.turn = state;
         this.current = Envelope.invoke(activating ? ON_ACTIVATE : ON_DEACTIVATE, new byte[0], Envelope.NO_CHAIN);
         Throwable failure = null;
-        beginTurn();
+        beginTurn(deadline);
         try {
             if (instance != null) {
                 instance.callExport(activating ? ON_ACTIVATE : ON_DEACTIVATE);
@@ -360,10 +500,10 @@ final class Activation implements ActorContext {
         if (!active) {
             return false;
         }
-        Throwable failure = runHook(false);
+        Throwable failure = runHook(false, System.nanoTime() + type.type.limits().invocationTimeout().toNanos());
         if (failure != null) {
             runtime.log(System.Logger.Level.WARNING, "on-deactivate of actor " + id + " failed; its state changes were dropped: "
-                    + failure.getMessage());
+                    + (failure instanceof TimedOut ? "it ran past the invocation timeout" : failure.getMessage()));
         }
         release();
         type.stats.passivations.increment();
@@ -380,11 +520,17 @@ final class Activation implements ActorContext {
     }
 
     private void release() {
+        collectDroppedLines();
         WapcInstance i = instance;
         instance = null;
         nativeActor = null;
         if (i != null) {
             i.close();
+        }
+        ActorMemoryBudget.Account m = memory;
+        memory = null;
+        if (m != null) {
+            m.releaseAll(); // whatever the instance did not give back itself
         }
         if (active) {
             active = false;
@@ -395,13 +541,37 @@ final class Activation implements ActorContext {
 
     // ---- timeouts: the watchdog interrupts a turn past its deadline ----
 
-    private void beginTurn() {
-        turnDeadlineNanos = System.nanoTime() + type.type.limits().invocationTimeout().toNanos();
+    /** Adds the output lines the instance dropped since last asked to its type's counter. */
+    private void collectDroppedLines() {
+        WapcInstance i = instance;
+        DeployedType t = type;
+        if (i == null || t == null) {
+            return;
+        }
+        long dropped = i.droppedOutputLines();
+        if (dropped > droppedLinesSeen) {
+            t.stats.droppedOutputLines.add(dropped - droppedLinesSeen);
+            droppedLinesSeen = dropped;
+        }
+    }
+
+    /** Linear-memory bytes the instance holds from the runtime's budget (0 for native actors). */
+    long memoryHeld() {
+        ActorMemoryBudget.Account m = memory;
+        return m == null ? 0 : m.held();
+    }
+
+    private void beginTurn(long deadlineNanos) {
+        turnDeadlineNanos = deadlineNanos;
         turnThread = Thread.currentThread();
         turnPhase.set(RUNNING);
     }
 
-    /** Ends a turn; true if the watchdog timed it out (its interrupt is then absorbed here). */
+    /**
+     * Ends a turn; true if the watchdog timed it out (its interrupt is then absorbed here). The spin is
+     * bounded: between its two phase changes the watchdog only interrupts the thread, and it sets the
+     * second in a finally block.
+     */
     private boolean endTurn() {
         if (turnPhase.compareAndSet(RUNNING, IDLE)) {
             turnThread = null;
@@ -419,11 +589,14 @@ final class Activation implements ActorContext {
     /** Called by the watchdog: interrupts the turn if it is past its deadline. */
     void checkDeadline(long now) {
         if (turnPhase.get() == RUNNING && now - turnDeadlineNanos > 0 && turnPhase.compareAndSet(RUNNING, TIMING_OUT)) {
-            Thread t = turnThread;
-            if (t != null) {
-                t.interrupt();
+            try {
+                Thread t = turnThread;
+                if (t != null) {
+                    t.interrupt();
+                }
+            } finally {
+                turnPhase.set(INTERRUPTED);
             }
-            turnPhase.set(INTERRUPTED);
         }
     }
 
@@ -533,12 +706,22 @@ final class Activation implements ActorContext {
         return b.append(id).append(" → ").append(target).toString();
     }
 
+    /** A listing entry; reads only volatile fields (the worker may be changing them). */
     ActiveActor describe() {
         DeployedType t = type;
         WapcInstance i = instance;
+        int pages = 0;
+        if (i != null) {
+            try {
+                pages = i.memoryPages();
+            } catch (RuntimeException closedMeanwhile) {
+                // passivated while listed: no memory
+            }
+        }
         long idleNanos = System.nanoTime() - lastActiveNanos;
-        return new ActiveActor(id, t == null ? "?" : t.runsOn(), queued(), turns, activatedAt,
-                Instant.now().minusNanos(Math.max(0, idleNanos)), i == null ? 0 : i.memoryPages());
+        Instant since = activatedAt;
+        return new ActiveActor(id, t == null ? "?" : t.runsOn(), queued(), turns, since == null ? Instant.now() : since,
+                Instant.now().minusNanos(Math.max(0, idleNanos)), pages);
     }
 
     /** Whether the actor is active, idle (no turn, nothing queued) and has been for longer than its idle timeout. */

@@ -22,8 +22,10 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -39,8 +41,16 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 /**
  * The virtual actor runtime. A directory maps each {@link ActorId} to at most one {@link Activation};
  * messages go through its bounded mailbox and are handled one at a time on a shared pool of workers. A
- * watchdog thread interrupts turns past their timeout and passivates idle actors and, past the cap on
- * active actors, the least recently used ones.
+ * watchdog thread interrupts turns (and activations) past their timeout and passivates idle actors and,
+ * past the cap on active actors, the least recently used ones.
+ *
+ * <p>Scheduling is fair: an actor with messages waits in one global FIFO ready queue; a worker takes the
+ * oldest, runs one batch (at most 64 messages, ending after the turn that takes it past 2 ms) and puts
+ * it back at the tail if more wait. Every pool task is the same "run the head of the ready queue", so
+ * the pool's own task order (a worker runs its local tasks first) cannot let one actor overtake others:
+ * an actor waits for at most about one turn per worker ahead of it. The pool stays a
+ * {@link ForkJoinPool} because an actor waiting for another actor blocks through
+ * {@link ForkJoinPool#managedBlock}, which adds a spare worker meanwhile.
  */
 @Component(service = ActorRuntime.class, configurationPid = KelpieActorRuntime.PID)
 @Designate(ocd = KelpieActorRuntime.Config.class)
@@ -76,6 +86,19 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
 
         @AttributeDefinition(description = "Default mailbox capacity, in messages")
         int default__mailbox__capacity() default 10_000;
+
+        @AttributeDefinition(description = "Linear memory all active WASM actors together may hold, in bytes; "
+                + "0 = half the maximum heap, at most 1 GiB. An activation that does not fit passivates the least "
+                + "recently used idle actors, then fails with RESOURCE_EXHAUSTED")
+        long max__total__memory__bytes() default 0;
+
+        @AttributeDefinition(description = "State bytes (keys and values) one turn may write; past it the turn "
+                + "fails with RESOURCE_EXHAUSTED and is rolled back")
+        long max__turn__write__bytes() default 16L << 20;
+
+        @AttributeDefinition(description = "Seconds ActorRef.call waits beyond the type's invocation timeout "
+                + "(time in the mailbox) before it fails with TIMEOUT")
+        int call__wait__allowance__seconds() default 30;
     }
 
     private final ModuleRegistry registry;
@@ -87,7 +110,12 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
     private final ConcurrentHashMap<String, TypeStats> statsByType = new ConcurrentHashMap<>();
     private final AtomicInteger activeCount = new AtomicInteger();
     private final ForkJoinPool executor;
+    /** Activations with messages to run, oldest first; each entry has one pool task that will take it. */
+    private final ConcurrentLinkedQueue<Activation> ready = new ConcurrentLinkedQueue<>();
+    private final Runnable runReady = this::runReady;
+    private final ActorMemoryBudget memoryBudget;
     private final Thread watchdog;
+    volatile TestHooks testHooks = TestHooks.NONE;
     private volatile boolean closed;
     /** Set when the shutdown grace period is over: queued messages are failed instead of run. */
     private volatile boolean refusingTurns;
@@ -101,7 +129,10 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
                 Duration.ofSeconds(config.shutdown__grace__seconds()),
                 new ActorLimits(Duration.ofMillis(config.default__invocation__timeout__ms()),
                         config.default__max__memory__bytes(), config.default__max__payload__bytes(),
-                        config.default__mailbox__capacity(), Duration.ofSeconds(config.default__idle__timeout__seconds()))));
+                        config.default__mailbox__capacity(), Duration.ofSeconds(config.default__idle__timeout__seconds())),
+                config.max__total__memory__bytes() > 0 ? config.max__total__memory__bytes()
+                        : RuntimeSettings.DEFAULT_MAX_TOTAL_MEMORY_BYTES,
+                config.max__turn__write__bytes(), Duration.ofSeconds(config.call__wait__allowance__seconds())));
     }
 
     public KelpieActorRuntime(ModuleRegistry registry, WapcHost wapcHost, StateStore store, RuntimeSettings settings) {
@@ -109,13 +140,14 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
         this.wapcHost = wapcHost;
         this.store = store;
         this.settings = settings;
+        this.memoryBudget = new ActorMemoryBudget(settings.maxTotalMemoryBytes());
         AtomicInteger threads = new AtomicInteger();
         this.executor = new ForkJoinPool(settings.workers(), pool -> {
             ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
             t.setName("kelpie-actor-" + threads.incrementAndGet());
             t.setDaemon(true);
             return t;
-        }, (t, e) -> LOG.log(System.Logger.Level.ERROR, "uncaught in " + t.getName(), e), true);
+        }, (t, e) -> LOG.log(System.Logger.Level.ERROR, "uncaught in " + t.getName() + " (the pool replaces it)", e), true);
         this.watchdog = new Thread(this::watch, "kelpie-watchdog");
         this.watchdog.setDaemon(true);
         this.watchdog.start();
@@ -264,6 +296,7 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
         if (closed) {
             return failed(id, op, Reason.SHUT_DOWN, "the actor runtime is shut down");
         }
+        testHooks.sendPassedOpenCheck();
         DeployedType type = types.get(id.namespace());
         if (type == null) {
             return failed(id, op, Reason.UNKNOWN_TYPE, "no actor type '" + id.namespace() + "' is deployed"
@@ -318,8 +351,110 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
         directory.remove(a.id, a);
     }
 
-    ForkJoinPool executor() {
-        return executor;
+    /**
+     * Puts an activation at the tail of the ready queue with a pool task to run it.
+     *
+     * @return false when the pool is shut down (nothing was queued)
+     */
+    boolean makeReady(Activation a) {
+        ready.offer(a);
+        try {
+            executor.execute(runReady);
+            return true;
+        } catch (RejectedExecutionException shutDown) {
+            ready.remove(a);
+            return false;
+        }
+    }
+
+    /** A pool task: runs one batch of the activation longest in the ready queue. */
+    private void runReady() {
+        Activation a = ready.poll();
+        if (a == null) {
+            return;
+        }
+        try {
+            a.drain();
+        } catch (Throwable t) {
+            // drain fails its messages itself; this is the last line so that no worker dies silently
+            log(System.Logger.Level.ERROR, "internal failure while running actor " + a.id + "; the worker carries on", t);
+            a.schedule();
+        }
+    }
+
+    RuntimeSettings settings() {
+        return settings;
+    }
+
+    ActorMemoryBudget memoryBudget() {
+        return memoryBudget;
+    }
+
+    long maxTurnWriteBytes() {
+        return settings.maxTurnWriteBytes();
+    }
+
+    /**
+     * Makes room in the memory budget for {@code bytes}: passivates the least recently used idle actors
+     * holding enough memory and waits for them until {@code deadlineNanos}. Called from a worker during an
+     * activation (the wait lets the pool add a spare worker).
+     *
+     * @return how many actors it passivated (0 if the idle ones together could not make room)
+     */
+    int freeMemory(long bytes, Activation requester, long deadlineNanos) {
+        long need = bytes - memoryBudget.available();
+        if (need <= 0) {
+            return 0;
+        }
+        List<Activation> idle = new ArrayList<>();
+        long idleHeld = 0;
+        for (Activation a : directory.values()) {
+            long held = a.memoryHeld();
+            if (a != requester && held > 0 && a.active && !a.inTurn() && a.queued() == 0) {
+                idle.add(a);
+                idleHeld += held;
+            }
+        }
+        if (idleHeld < need) {
+            return 0;
+        }
+        idle.sort(Comparator.comparingLong(a -> a.lastActiveNanos));
+        List<CompletableFuture<Boolean>> done = new ArrayList<>();
+        long freed = 0;
+        for (Activation a : idle) {
+            if (freed >= need) {
+                break;
+            }
+            long held = a.memoryHeld();
+            Envelope e = Envelope.deactivate();
+            if (a.enqueue(e, Integer.MAX_VALUE) == Activation.OK) {
+                done.add(e.deactivated);
+                freed += held;
+            }
+        }
+        CompletableFuture<Void> all = CompletableFuture.allOf(done.toArray(new CompletableFuture[0]));
+        try {
+            ForkJoinPool.managedBlock(new ForkJoinPool.ManagedBlocker() {
+                @Override
+                public boolean block() throws InterruptedException {
+                    try {
+                        all.get(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    } catch (java.util.concurrent.ExecutionException | TimeoutException ignored) {
+                        // what was freed in time is what the retry gets
+                    }
+                    return true;
+                }
+
+                @Override
+                public boolean isReleasable() {
+                    return all.isDone();
+                }
+            });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the watchdog's timeout: the activation reports it
+            throw new IllegalStateException("interrupted while idle actors were passivated to make memory room");
+        }
+        return done.size();
     }
 
     WapcHost wapcHost() {
@@ -338,6 +473,10 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
         LOG.log(level, message);
     }
 
+    void log(System.Logger.Level level, String message, Throwable t) {
+        LOG.log(level, message, t);
+    }
+
     // ---- watchdog ----
 
     private void watch() {
@@ -349,14 +488,24 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
-            long now = System.nanoTime();
-            for (Activation a : directory.values()) {
-                a.checkDeadline(now);
-            }
-            if (now - lastIdleScan > IDLE_SCAN_NANOS) {
-                lastIdleScan = now;
-                passivateIdle(now);
-                enforceActiveCap();
+            try {
+                testHooks.watchdogTick();
+                long now = System.nanoTime();
+                for (Activation a : directory.values()) {
+                    a.checkDeadline(now);
+                }
+                if (now - lastIdleScan > IDLE_SCAN_NANOS) {
+                    lastIdleScan = now;
+                    passivateIdle(now);
+                    enforceActiveCap();
+                }
+            } catch (Throwable t) {
+                // the watchdog must outlive anything (even an OutOfMemoryError): timeouts depend on it
+                try {
+                    LOG.log(System.Logger.Level.ERROR, "watchdog tick failed; it carries on", t);
+                } catch (Throwable ignored) {
+                    // nothing left to report with
+                }
             }
         }
     }
@@ -460,6 +609,17 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
         @Override
         public CompletionStage<byte[]> invoke(String operation, byte[] payload) {
             return send(id, operation, payload, Envelope.NO_CHAIN);
+        }
+
+        /**
+         * Waits at most twice the type's invocation timeout (activation and turn have one each) plus the
+         * configured allowance for the time in the mailbox.
+         */
+        @Override
+        public byte[] call(String operation, byte[] payload) {
+            DeployedType t = types.get(id.namespace());
+            Duration timeout = (t == null ? settings.defaultLimits() : t.type.limits()).invocationTimeout();
+            return call(operation, payload, timeout.multipliedBy(2).plus(settings.callWaitAllowance()));
         }
 
         @Override

@@ -11,9 +11,21 @@ import java.time.Duration;
  * @param watchdogTick how often timeouts are checked (a turn is interrupted at most one tick late)
  * @param shutdownGrace how long {@code close()} lets queued messages drain before failing them
  * @param defaultLimits the limits of types whose deployment sets none
+ * @param maxTotalMemoryBytes linear memory all active WASM actors together may hold; an activation that
+ *     does not fit passivates least recently used idle actors, then fails with RESOURCE_EXHAUSTED
+ * @param maxTurnWriteBytes state bytes (keys and values) one turn may buffer; past it the turn fails
+ *     with RESOURCE_EXHAUSTED and is rolled back
+ * @param callWaitAllowance what {@code ActorRef.call} waits beyond the type's invocation timeout (time
+ *     in the mailbox) before it gives up with TIMEOUT
  */
 public record RuntimeSettings(
-        int workers, int maxActiveActors, Duration watchdogTick, Duration shutdownGrace, ActorLimits defaultLimits) {
+        int workers, int maxActiveActors, Duration watchdogTick, Duration shutdownGrace, ActorLimits defaultLimits,
+        long maxTotalMemoryBytes, long maxTurnWriteBytes, Duration callWaitAllowance) {
+    /** Default {@link #maxTotalMemoryBytes}: half the maximum heap, at most 1 GiB. */
+    public static final long DEFAULT_MAX_TOTAL_MEMORY_BYTES = Math.min(1L << 30, Runtime.getRuntime().maxMemory() / 2);
+    public static final long DEFAULT_MAX_TURN_WRITE_BYTES = 16L << 20;
+    public static final Duration DEFAULT_CALL_WAIT_ALLOWANCE = Duration.ofSeconds(30);
+
     public static final RuntimeSettings DEFAULTS = new RuntimeSettings(Runtime.getRuntime().availableProcessors(),
             100_000, Duration.ofMillis(10), Duration.ofSeconds(10), ActorLimits.DEFAULTS);
 
@@ -33,21 +45,56 @@ public record RuntimeSettings(
         if (defaultLimits == null) {
             throw new IllegalArgumentException("defaultLimits is required");
         }
+        if (maxTotalMemoryBytes < 65536) {
+            throw new IllegalArgumentException("maxTotalMemoryBytes must be at least one 64 KiB page, was " + maxTotalMemoryBytes);
+        }
+        if (maxTurnWriteBytes < 1) {
+            throw new IllegalArgumentException("maxTurnWriteBytes must be positive, was " + maxTurnWriteBytes);
+        }
+        if (callWaitAllowance == null || callWaitAllowance.isNegative()) {
+            throw new IllegalArgumentException("callWaitAllowance must not be negative, was " + callWaitAllowance);
+        }
+    }
+
+    /** Settings with the default memory budget, turn write cap and call allowance. */
+    public RuntimeSettings(int workers, int maxActiveActors, Duration watchdogTick, Duration shutdownGrace,
+            ActorLimits defaultLimits) {
+        this(workers, maxActiveActors, watchdogTick, shutdownGrace, defaultLimits, DEFAULT_MAX_TOTAL_MEMORY_BYTES,
+                DEFAULT_MAX_TURN_WRITE_BYTES, DEFAULT_CALL_WAIT_ALLOWANCE);
     }
 
     public RuntimeSettings withWorkers(int n) {
-        return new RuntimeSettings(n, maxActiveActors, watchdogTick, shutdownGrace, defaultLimits);
+        return new RuntimeSettings(n, maxActiveActors, watchdogTick, shutdownGrace, defaultLimits, maxTotalMemoryBytes,
+                maxTurnWriteBytes, callWaitAllowance);
     }
 
     public RuntimeSettings withMaxActiveActors(int n) {
-        return new RuntimeSettings(workers, n, watchdogTick, shutdownGrace, defaultLimits);
+        return new RuntimeSettings(workers, n, watchdogTick, shutdownGrace, defaultLimits, maxTotalMemoryBytes,
+                maxTurnWriteBytes, callWaitAllowance);
     }
 
     public RuntimeSettings withShutdownGrace(Duration d) {
-        return new RuntimeSettings(workers, maxActiveActors, watchdogTick, d, defaultLimits);
+        return new RuntimeSettings(workers, maxActiveActors, watchdogTick, d, defaultLimits, maxTotalMemoryBytes,
+                maxTurnWriteBytes, callWaitAllowance);
     }
 
     public RuntimeSettings withDefaultLimits(ActorLimits limits) {
-        return new RuntimeSettings(workers, maxActiveActors, watchdogTick, shutdownGrace, limits);
+        return new RuntimeSettings(workers, maxActiveActors, watchdogTick, shutdownGrace, limits, maxTotalMemoryBytes,
+                maxTurnWriteBytes, callWaitAllowance);
+    }
+
+    public RuntimeSettings withMaxTotalMemoryBytes(long bytes) {
+        return new RuntimeSettings(workers, maxActiveActors, watchdogTick, shutdownGrace, defaultLimits, bytes,
+                maxTurnWriteBytes, callWaitAllowance);
+    }
+
+    public RuntimeSettings withMaxTurnWriteBytes(long bytes) {
+        return new RuntimeSettings(workers, maxActiveActors, watchdogTick, shutdownGrace, defaultLimits,
+                maxTotalMemoryBytes, bytes, callWaitAllowance);
+    }
+
+    public RuntimeSettings withCallWaitAllowance(Duration d) {
+        return new RuntimeSettings(workers, maxActiveActors, watchdogTick, shutdownGrace, defaultLimits,
+                maxTotalMemoryBytes, maxTurnWriteBytes, d);
     }
 }

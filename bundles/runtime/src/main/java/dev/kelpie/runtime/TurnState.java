@@ -13,19 +13,28 @@ import java.util.TreeSet;
 
 /**
  * An actor's state during one turn: reads go through the turn's own writes to the store; writes are
- * buffered and committed with one {@link StateStore#commit} when the turn succeeds.
+ * buffered and committed with one {@link StateStore#commit} when the turn succeeds. The bytes buffered
+ * (keys and values) are capped per turn: a write past the cap is refused, and the turn can then no
+ * longer commit (it fails with RESOURCE_EXHAUSTED, rolled back, whatever the actor answers).
  */
 final class TurnState implements ActorState {
     private final ActorId actor;
+    private final String operation;
     private final StateStore store;
     private final int maxValueBytes;
+    private final long maxTurnWriteBytes;
     /** Buffered writes; a null value is a delete. */
     private Map<String, byte[]> writes;
+    /** Keys and values buffered in {@link #writes}, in bytes. */
+    private long bufferedBytes;
+    private ResourceExhausted overLimit;
 
-    TurnState(ActorId actor, StateStore store, int maxValueBytes) {
+    TurnState(ActorId actor, String operation, StateStore store, int maxValueBytes, long maxTurnWriteBytes) {
         this.actor = actor;
+        this.operation = operation;
         this.store = store;
         this.maxValueBytes = maxValueBytes;
+        this.maxTurnWriteBytes = maxTurnWriteBytes;
     }
 
     @Override
@@ -48,14 +57,39 @@ final class TurnState implements ActorState {
             throw new IllegalArgumentException("state value for key '" + key + "' of actor " + actor + " is "
                     + value.length + " bytes, over the limit of " + maxValueBytes + " bytes");
         }
-        writes().put(key, value.clone());
+        buffer(key, value.clone());
     }
 
     @Override
     public boolean delete(String key) {
         boolean existed = get(key).isPresent();
-        writes().put(key, null);
+        buffer(key, null);
         return existed;
+    }
+
+    /** Buffers one write after checking the turn's write cap (checked before anything is kept). */
+    private void buffer(String key, byte[] value) {
+        long keyBytes = key.getBytes(StandardCharsets.UTF_8).length;
+        long size = keyBytes + (value == null ? 0 : value.length);
+        long previous = 0;
+        if (writes != null && writes.containsKey(key)) {
+            byte[] old = writes.get(key);
+            previous = keyBytes + (old == null ? 0 : old.length);
+        }
+        long total = bufferedBytes - previous + size;
+        if (total > maxTurnWriteBytes) {
+            overLimit = new ResourceExhausted(actor, operation, "the turn's state writes would reach " + total
+                    + " bytes (keys and values), over the limit of " + maxTurnWriteBytes
+                    + " bytes per turn (max_turn_write_bytes); the turn is rolled back");
+            throw overLimit;
+        }
+        writes().put(key, value);
+        bufferedBytes = total;
+    }
+
+    /** The refusal of a write past the turn's cap, or null: such a turn must not commit. */
+    ResourceExhausted overLimit() {
+        return overLimit;
     }
 
     @Override
@@ -82,6 +116,9 @@ final class TurnState implements ActorState {
 
     /** Commits the turn's writes (atomically and durably, by the store's contract). */
     void commit() {
+        if (overLimit != null) {
+            throw overLimit;
+        }
         if (hasWrites()) {
             store.commit(actor, writes);
         }

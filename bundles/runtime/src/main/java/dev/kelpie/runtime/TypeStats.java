@@ -15,6 +15,7 @@ final class TypeStats {
     final LongAdder rejected = new LongAdder();
     final LongAdder activations = new LongAdder();
     final LongAdder passivations = new LongAdder();
+    final LongAdder droppedOutputLines = new LongAdder();
     final AtomicInteger active = new AtomicInteger();
     private final Recorder latency = new Recorder(3);
     private final Histogram total = new Histogram(3);
@@ -27,6 +28,7 @@ final class TypeStats {
         total.add(latency.getIntervalHistogram());
         return new ActorTypeStats(type, invocations.sum(), failures.sum(), timeouts.sum(), rejected.sum(), active.get(),
                 activations.sum(), passivations.sum(), total.getValueAtPercentile(50), total.getValueAtPercentile(99),
-                total.getValueAtPercentile(99.9), total.getMaxValue());
+                total.getValueAtPercentile(99.9), total.getMaxValue(),
+                droppedOutputLines.sum());
     }
 }

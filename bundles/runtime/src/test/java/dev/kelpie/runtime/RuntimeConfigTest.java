@@ -26,12 +26,22 @@ class RuntimeConfigTest {
             @Override public long default__max__memory__bytes() { return 8L << 20; }
             @Override public int default__max__payload__bytes() { return 4096; }
             @Override public int default__mailbox__capacity() { return 50; }
+            @Override public long max__total__memory__bytes() { return 64L << 20; }
+            @Override public long max__turn__write__bytes() { return 1000; }
+            @Override public int call__wait__allowance__seconds() { return 7; }
         };
         try (KelpieActorRuntime runtime = new KelpieActorRuntime(RuntimeFixture.REGISTRY,
                 new ChicoryWapcHost(WapcSettings.DEFAULTS), new InMemoryStateStore(), config)) {
             assertThat(runtime.defaultLimits())
                     .isEqualTo(new ActorLimits(Duration.ofMillis(1500), 8L << 20, 4096, 50, Duration.ofSeconds(60)));
+            assertThat(runtime.settings().maxTotalMemoryBytes()).isEqualTo(64L << 20);
+            assertThat(runtime.memoryBudget().limit()).isEqualTo(64L << 20);
+            assertThat(runtime.settings().maxTurnWriteBytes()).isEqualTo(1000);
+            assertThat(runtime.settings().callWaitAllowance()).isEqualTo(Duration.ofSeconds(7));
         }
+        assertThat(RuntimeSettings.DEFAULTS.maxTotalMemoryBytes())
+                .isEqualTo(Math.min(1L << 30, Runtime.getRuntime().maxMemory() / 2));
+        assertThat(RuntimeSettings.DEFAULTS.maxTurnWriteBytes()).isEqualTo(16L << 20);
         assertThatThrownBy(() -> RuntimeSettings.DEFAULTS.withDefaultLimits(null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("defaultLimits");
         assertThat(RuntimeSettings.DEFAULTS.defaultLimits()).isEqualTo(ActorLimits.DEFAULTS);

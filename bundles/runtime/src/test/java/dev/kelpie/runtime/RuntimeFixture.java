@@ -4,6 +4,7 @@ import dev.kelpie.api.actor.ActorLimits;
 import dev.kelpie.api.actor.ActorType;
 import dev.kelpie.api.module.ModuleHash;
 import dev.kelpie.api.state.StateStore;
+import dev.kelpie.api.wapc.WapcHost;
 import dev.kelpie.host.actors.ActorsHostFunctions;
 import dev.kelpie.host.log.LogHostFunctions;
 import dev.kelpie.host.state.StateHostFunctions;
@@ -21,7 +22,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class RuntimeFixture implements AutoCloseable {
     static final ChicoryModuleRegistry REGISTRY = new ChicoryModuleRegistry(RegistrySettings.DEFAULTS);
 
-    final ChicoryWapcHost host = new ChicoryWapcHost(WapcSettings.DEFAULTS);
+    final ChicoryWapcHost host;
     final StateStore store;
     final KelpieActorRuntime runtime;
     final CopyOnWriteArrayList<String> console = new CopyOnWriteArrayList<>();
@@ -31,12 +32,23 @@ final class RuntimeFixture implements AutoCloseable {
     }
 
     RuntimeFixture(StateStore store, RuntimeSettings settings) {
+        this(store, settings, WapcSettings.DEFAULTS);
+    }
+
+    RuntimeFixture(StateStore store, RuntimeSettings settings, WapcSettings hostSettings) {
+        this(store, settings, hostSettings, h -> h);
+    }
+
+    /** A runtime whose waPC host is {@code wrap} applied to the real one. */
+    RuntimeFixture(StateStore store, RuntimeSettings settings, WapcSettings hostSettings,
+            java.util.function.Function<ChicoryWapcHost, WapcHost> wrap) {
         this.store = store;
+        this.host = new ChicoryWapcHost(hostSettings);
         host.setConsole((module, label, line) -> console.add(label + ": " + line));
         StateHostFunctions.all().forEach(host::register);
         LogHostFunctions.all().forEach(host::register);
         ActorsHostFunctions.all().forEach(host::register);
-        this.runtime = new KelpieActorRuntime(REGISTRY, host, store, settings);
+        this.runtime = new KelpieActorRuntime(REGISTRY, wrap.apply(host), store, settings);
     }
 
     static byte[] bytes(String resource) {

@@ -28,7 +28,12 @@ public class ActorInvocationException extends KelpieException {
         /** The call would wait on itself: an actor calling itself or a cycle of calls. */
         CALL_CYCLE,
         /** The runtime (or the actor's type) shut down before the message ran. */
-        SHUT_DOWN
+        SHUT_DOWN,
+        /**
+         * A runtime-wide resource limit refused the message: the shared memory budget could not fit the
+         * actor's activation, or the turn wrote more state than a turn may. The turn was rolled back.
+         */
+        RESOURCE_EXHAUSTED
     }
 
     private final ActorId actor;

@@ -15,6 +15,7 @@ package dev.kelpie.api.actor;
  * @param p99Micros 99th percentile latency
  * @param p999Micros 99.9th percentile latency
  * @param maxMicros largest latency
+ * @param droppedOutputLines lines of guest output (console and log) its instances wrote too fast to keep
  */
 public record ActorTypeStats(
         String type,
@@ -28,4 +29,13 @@ public record ActorTypeStats(
         long p50Micros,
         long p99Micros,
         long p999Micros,
-        long maxMicros) {}
+        long maxMicros,
+        long droppedOutputLines) {
+
+    /** The counters without dropped output lines (as before they were counted). */
+    public ActorTypeStats(String type, long invocations, long failures, long timeouts, long rejected, int activeActors,
+            long activations, long passivations, long p50Micros, long p99Micros, long p999Micros, long maxMicros) {
+        this(type, invocations, failures, timeouts, rejected, activeActors, activations, passivations, p50Micros,
+                p99Micros, p999Micros, maxMicros, 0);
+    }
+}
