@@ -21,6 +21,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -61,6 +62,10 @@ public final class DeploymentService implements ModuleDeployer {
     private final Object lock = new Object();
     /** Modules held by deployments under way, with how many hold each. Under {@link #lock}. */
     private final Map<ModuleHash, Integer> pins = new HashMap<>();
+    /** Types being undeployed: a deployment of one of them fails with CONFLICT. Under {@link #lock}. */
+    private final Set<String> undeploying = new HashSet<>();
+    /** Test hook: runs in {@link #undeploy} after it chose the type, before the runtime undeploys it. */
+    Runnable beforeRuntimeUndeploy = () -> {};
 
     @Activate
     public DeploymentService(@Reference ModuleRegistry registry, @Reference WapcHost host, @Reference ActorRuntime runtime) {
@@ -90,7 +95,7 @@ public final class DeploymentService implements ModuleDeployer {
             }
             checkInstantiates(installed.module, type);
             synchronized (lock) {
-                if (!previous.equals(runtime.type(typeName))) {
+                if (undeploying.contains(typeName) || !previous.equals(runtime.type(typeName))) {
                     throw new DeploymentException(d.label(), typeName, Reason.CONFLICT, "the type was deployed or "
                             + "undeployed by someone else while this deployment was being checked; nothing changed");
                 }
@@ -126,23 +131,34 @@ public final class DeploymentService implements ModuleDeployer {
         if (type == null || type.isBlank()) {
             return Optional.empty();
         }
-        Optional<ActorType> found = runtime.type(type);
-        if (found.isEmpty()) {
-            return Optional.empty();
-        }
-        ActorType t = found.get();
-        int active = (int) runtime.actors().stream().filter(a -> a.id().namespace().equals(type)).count();
-        // passivating the actors can take up to their invocation timeout: not under the lock
-        if (!runtime.undeploy(type)) {
-            return Optional.empty(); // someone else undeployed it meanwhile
-        }
+        ActorType t;
         synchronized (lock) {
-            if (!t.isWasm()) {
-                return Optional.of(new UndeployResult(t, active, false, List.of()));
+            Optional<ActorType> found = runtime.type(type);
+            if (found.isEmpty() || !undeploying.add(type)) {
+                return Optional.empty(); // not deployed, or being undeployed by another call
             }
-            List<String> users = usersOf(t.module());
-            boolean removed = users.isEmpty() && !pins.containsKey(t.module()) && registry.remove(t.module());
-            return Optional.of(new UndeployResult(t, active, removed, users));
+            t = found.get();
+        }
+        try {
+            beforeRuntimeUndeploy.run();
+            int active = (int) runtime.actors().stream().filter(a -> a.id().namespace().equals(type)).count();
+            // passivating the actors can take up to their invocation timeout: not under the lock; a deployment
+            // of this type meanwhile fails with CONFLICT (it sees the type in `undeploying`)
+            if (!runtime.undeploy(type)) {
+                return Optional.empty(); // undeployed meanwhile by a caller of the runtime itself
+            }
+            synchronized (lock) {
+                if (!t.isWasm()) {
+                    return Optional.of(new UndeployResult(t, active, false, List.of()));
+                }
+                List<String> users = usersOf(t.module());
+                boolean removed = users.isEmpty() && !pins.containsKey(t.module()) && registry.remove(t.module());
+                return Optional.of(new UndeployResult(t, active, removed, users));
+            }
+        } finally {
+            synchronized (lock) {
+                undeploying.remove(type);
+            }
         }
     }
 

@@ -183,6 +183,29 @@ class DeploymentServiceTest {
     }
 
     @Test
+    @Timeout(30)
+    void aDeployOfTheSameTypeDuringAnUndeployDoesNotSurviveItOrLeaveItsModuleBehind() {
+        ModuleHash counterHash = deployer.deploy(DeployRequest.of("t", "counter.wasm", counter())).module().hash();
+        DeployResult[] during = new DeployResult[1];
+        RuntimeException[] refused = new RuntimeException[1];
+        // forced interleaving: another deployment of the type runs after the undeploy decided what to undeploy
+        ((DeploymentService) deployer).beforeRuntimeUndeploy = () -> {
+            try {
+                during[0] = deployer.deploy(DeployRequest.of("t", "testbed.wasm", testbed()));
+            } catch (RuntimeException e) {
+                refused[0] = e;
+            }
+        };
+        assertThat(deployer.undeploy("t")).isPresent();
+        assertThat(during[0]).as("the deployment that raced the undeploy").isNull();
+        assertThat(refused[0]).isInstanceOf(DeploymentException.class);
+        assertThat(((DeploymentException) refused[0]).reason()).isEqualTo(Reason.CONFLICT);
+        assertThat(runtime.type("t")).isEmpty();
+        assertThat(registry.list()).as("no module left behind").isEmpty();
+        assertThat(registry.find(counterHash)).isEmpty();
+    }
+
+    @Test
     void undeployRemovesTheModuleWhenNoOtherTypeRunsIt() {
         DeployResult a = deployer.deploy(DeployRequest.of("a", "counter.wasm", counter()));
         deployer.deploy(DeployRequest.of("b", "counter.wasm", counter()));
