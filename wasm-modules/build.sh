@@ -7,7 +7,8 @@
 #   assemblyscript/testbed/testbed.wasm  (AssemblyScript 0.28.x pinned by package-lock.json)
 #   c/<name>/<name>.wasm                 (C on wasi-libc, SDK c/kelpie.h, Debian clang 14: echo, counter,
 #                                         greeter, and wasi-testbed for the WASI adapter's tests)
-#   wat/*.wasm                           (edge-case modules for tests, wabt's wat2wasm)
+#   wat/*.wasm                           (edge-case modules and ecosystem-shaped guests for tests, wabt's
+#                                         wat2wasm; tools/add-producers.mjs adds a producers section)
 # Usage: wasm-modules/build.sh           build and overwrite the committed .wasm files
 #        wasm-modules/build.sh --check   build into a temp dir, fail if a committed .wasm differs
 # Builds are byte-for-byte reproducible (fixed flags, no debug info, source paths remapped).
@@ -149,10 +150,22 @@ for wat in "$HERE"/wat/*.wat; do
   GUESTS+=("wat/$(basename "${wat%.wat}").wasm")
 done
 
+# A module that must look like another toolchain's output names its producers section in a
+# `;; @producers field=value;field=value` line (wat2wasm 1.0.32 drops custom-section annotations).
 build_wat() { # <out dir>
-  local out="$1"
+  local out="$1" wasm producers
   for wat in "$HERE"/wat/*.wat; do
-    wat2wasm "$wat" -o "$out/$(basename "${wat%.wat}").wasm"
+    wasm="$out/$(basename "${wat%.wat}").wasm"
+    producers="$(sed -n 's/^;; @producers //p' "$wat")"
+    if [ -z "$producers" ]; then
+      wat2wasm "$wat" -o "$wasm"
+    else
+      wat2wasm "$wat" -o "$wasm.bare"
+      local entries=()
+      IFS=';' read -r -a entries <<<"$producers"
+      node "$HERE/tools/add-producers.mjs" "$wasm.bare" "$wasm" "${entries[@]}"
+      rm "$wasm.bare"
+    fi
   done
 }
 

@@ -1,0 +1,103 @@
+;; The shape of a waPC guest built with AssemblyScript and the public @wapc/as-guest library, compiled
+;; with WASI as AssemblyScript's `import "wasi"` / as-wasi programs are: `env.abort` (the abort hook the
+;; library's handleAbort is wired to), WASI preview 1 (fd_write, proc_exit, random_get, clock_time_get),
+;; the library's `wapc` imports; exports `memory`, `__guest_call` and `_start` (`--exportStart _start`:
+;; top-level code, which registers the functions). Operations: "echo" answers the payload; "print" writes
+;; the payload and a newline to stdout; "random" answers 8 bytes of random_get; "abort" calls env.abort
+;; with message "boom" at "assembly/index.ts":7:3; "exit" calls proc_exit(3); anything else fails with
+;; `Could not find function "<op>"`.
+(module
+  (import "env" "abort" (func $abort (param i32 i32 i32 i32)))
+  (import "wapc" "__guest_request" (func $guest_request (param i32 i32)))
+  (import "wapc" "__guest_response" (func $guest_response (param i32 i32)))
+  (import "wapc" "__guest_error" (func $guest_error (param i32 i32)))
+  (import "wapc" "__console_log" (func $console_log (param i32 i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+  (import "wasi_snapshot_preview1" "random_get" (func $random_get (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "clock_time_get" (func $clock_time_get (param i32 i64 i32) (result i32)))
+  (memory (export "memory") 1)
+  (global $registered (mut i32) (i32.const 0))
+  (data (i32.const 32) "Could not find function \"")
+  (data (i32.const 64) "echo")
+  (data (i32.const 72) "hello")
+  (data (i32.const 80) "abort")
+  (data (i32.const 88) "print")
+  (data (i32.const 96) "random")
+  (data (i32.const 104) "exit")
+  ;; AssemblyScript strings: UTF-16LE, byte length in the 4 bytes before the pointer
+  (data (i32.const 508) "\08\00\00\00b\00o\00o\00m\00")
+  (data (i32.const 524) "\22\00\00\00a\00s\00s\00e\00m\00b\00l\00y\00/\00i\00n\00d\00e\00x\00.\00t\00s\00")
+  (data (i32.const 600) "\0a")
+  (func $main (global.set $registered (i32.const 1)))
+  (export "_start" (func $main))
+  (func (export "__guest_call") (param $op_len i32) (param $len i32) (result i32)
+    (local $op i32) (local $p i32)
+    (global.set $bump (i32.const 8192))
+    (if (i32.eqz (global.get $registered)) (then (call $abort (i32.const 512) (i32.const 528) (i32.const 1) (i32.const 1))))
+    (local.set $op (call $alloc (local.get $op_len)))
+    (local.set $p (call $alloc (local.get $len)))
+    (call $guest_request (local.get $op) (local.get $p))
+    (if (call $eq (local.get $op) (local.get $op_len) (i32.const 64) (i32.const 4))
+      (then (call $guest_response (local.get $p) (local.get $len)) (return (i32.const 1))))
+    (if (call $eq (local.get $op) (local.get $op_len) (i32.const 80) (i32.const 5))
+      (then (call $abort (i32.const 512) (i32.const 528) (i32.const 7) (i32.const 3)) (return (i32.const 0))))
+    (if (call $eq (local.get $op) (local.get $op_len) (i32.const 88) (i32.const 5))
+      (then
+        ;; two iovecs at 1024: the payload, then "\n"
+        (i32.store (i32.const 1024) (local.get $p))
+        (i32.store (i32.const 1028) (local.get $len))
+        (i32.store (i32.const 1032) (i32.const 600))
+        (i32.store (i32.const 1036) (i32.const 1))
+        (drop (call $fd_write (i32.const 1) (i32.const 1024) (i32.const 2) (i32.const 1040)))
+        (call $guest_response (i32.const 0) (i32.const 0))
+        (return (i32.const 1))))
+    (if (call $eq (local.get $op) (local.get $op_len) (i32.const 96) (i32.const 6))
+      (then
+        (drop (call $random_get (i32.const 1048) (i32.const 8)))
+        (call $guest_response (i32.const 1048) (i32.const 8))
+        (return (i32.const 1))))
+    (if (call $eq (local.get $op) (local.get $op_len) (i32.const 104) (i32.const 4))
+      (then (call $proc_exit (i32.const 3)) (return (i32.const 0))))
+    (call $not_found (local.get $op) (local.get $op_len))
+    (i32.const 0))
+
+  ;; -- a bump allocator from $heap_base; every call starts again from there (free does nothing)
+  (global $bump (mut i32) (i32.const 8192))
+  (func $alloc (param $n i32) (result i32)
+    (local $p i32) (local $end i32)
+    (local.set $p (global.get $bump))
+    (local.set $end (i32.add (local.get $p) (local.get $n)))
+    (if (i32.gt_u (local.get $end) (i32.mul (memory.size) (i32.const 65536)))
+      (then
+        (if (i32.eq (memory.grow (i32.add (i32.shr_u (i32.sub (local.get $end)
+                  (i32.mul (memory.size) (i32.const 65536))) (i32.const 16)) (i32.const 1))) (i32.const -1))
+          (then unreachable))))
+    (global.set $bump (i32.and (i32.add (local.get $end) (i32.const 7)) (i32.const -8)))
+    (local.get $p))
+  ;; -- whether memory[a, a+alen) equals memory[b, b+blen)
+  (func $eq (param $a i32) (param $alen i32) (param $b i32) (param $blen i32) (result i32)
+    (local $i i32)
+    (if (i32.ne (local.get $alen) (local.get $blen)) (then (return (i32.const 0))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $alen)))
+        (if (i32.ne (i32.load8_u (i32.add (local.get $a) (local.get $i)))
+                    (i32.load8_u (i32.add (local.get $b) (local.get $i))))
+          (then (return (i32.const 0))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (i32.const 1))
+  ;; -- copies n bytes to dst, answers dst + n
+  (func $put (param $dst i32) (param $src i32) (param $n i32) (result i32)
+    (memory.copy (local.get $dst) (local.get $src) (local.get $n))
+    (i32.add (local.get $dst) (local.get $n)))
+  ;; -- reports `Could not find function "<op>"` through __guest_error, as the waPC guest libraries do
+  (func $not_found (param $op i32) (param $len i32)
+    (local $msg i32) (local $end i32)
+    (local.set $msg (call $alloc (i32.add (local.get $len) (i32.const 26))))
+    (local.set $end (call $put (local.get $msg) (i32.const 32) (i32.const 25)))
+    (local.set $end (call $put (local.get $end) (local.get $op) (local.get $len)))
+    (i32.store8 (local.get $end) (i32.const 34))
+    (call $guest_error (local.get $msg) (i32.sub (i32.add (local.get $end) (i32.const 1)) (local.get $msg))))
+)
