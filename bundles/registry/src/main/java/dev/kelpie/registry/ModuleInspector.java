@@ -91,7 +91,7 @@ final class ModuleInspector {
         if (emscripten) {
             return exports.stream().anyMatch(e -> e.name().startsWith("mp_js_")) ? "micropython" : "emscripten";
         }
-        if (tools.contains("tinygo") || imports.stream().anyMatch(i -> i.module().equals("wasi_unstable"))) {
+        if (tools.contains("tinygo") || languages.contains("tinygo") || imports.stream().anyMatch(i -> i.module().equals("wasi_unstable"))) {
             return "tinygo";
         }
         if (languages.contains("rust") || tools.contains("rustc")) {
