@@ -12,13 +12,26 @@ import dev.kelpie.api.wasm.GuestBinding;
 import dev.kelpie.api.wasm.GuestContext;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
  * Supplies what AssemblyScript's standard library imports from {@code env}: {@code abort} (a trap that
  * names the message and source position), {@code trace} (a console line) and {@code seed} (random seed
  * for {@code Math.random}).
+ *
+ * <p>A module that also imports WASI preview 1 (AssemblyScript with {@code import "wasi"}, as-wasi, or
+ * WASI functions beside {@code env.abort}) gets them from the WASI guest adapter (the
+ * {@code kelpie.guest.language=wasi} service), bound to the same instance: the waPC host binds one adapter
+ * per module, and this one answers more than the WASI adapter. The composition goes through the
+ * {@link GuestAdapter} API, so this bundle does not depend on the WASI bundle; without a WASI adapter
+ * such a module fails to link, naming the WASI imports it lacks.
  */
 @Component(service = GuestAdapter.class, property = GuestAdapter.LANGUAGE + "=" + AssemblyScriptAdapter.LANGUAGE)
 public final class AssemblyScriptAdapter implements GuestAdapter {
@@ -30,6 +43,20 @@ public final class AssemblyScriptAdapter implements GuestAdapter {
     private static final SecureRandom RANDOM = new SecureRandom();
     /** AssemblyScript strings longer than this are cut in messages. */
     private static final int MAX_MESSAGE_CHARS = 4096;
+    /** WASI preview 1's module names (as {@code dev.kelpie.guest.wasi.spi.WasiImports#MODULES}). */
+    static final Set<String> WASI_MODULES = Set.of("wasi_snapshot_preview1", "wasi_unstable");
+
+    @Reference(target = "(" + GuestAdapter.LANGUAGE + "=wasi)", cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile GuestAdapter wasi;
+
+    /** For Declarative Services, which sets the WASI adapter. */
+    public AssemblyScriptAdapter() {}
+
+    /** Plain Java: an adapter that takes WASI, for modules that import it, from {@code wasi}. */
+    public AssemblyScriptAdapter(GuestAdapter wasi) {
+        this.wasi = wasi;
+    }
 
     @Override
     public String language() {
@@ -48,7 +75,31 @@ public final class AssemblyScriptAdapter implements GuestAdapter {
 
     @Override
     public GuestBinding bind(GuestContext context) {
-        List<ImportFunction> imports = List.of(
+        List<ImportFunction> own = envImports(context);
+        GuestAdapter wasiAdapter = wasi;
+        boolean importsWasi = context.module().imports().stream().anyMatch(i -> WASI_MODULES.contains(i.module()));
+        if (!importsWasi || wasiAdapter == null) {
+            return () -> own;
+        }
+        GuestBinding wasiBinding = wasiAdapter.bind(context);
+        List<ImportFunction> all = new ArrayList<>(own);
+        all.addAll(wasiBinding.imports());
+        List<ImportFunction> imports = List.copyOf(all);
+        return new GuestBinding() {
+            @Override
+            public List<ImportFunction> imports() {
+                return imports;
+            }
+
+            @Override
+            public void close() {
+                wasiBinding.close();
+            }
+        };
+    }
+
+    private static List<ImportFunction> envImports(GuestContext context) {
+        return List.of(
                 new HostFunction("env", "abort", ABORT, (instance, args) -> {
                     Memory memory = instance.memory();
                     String message = readString(memory, args[0]);
@@ -68,7 +119,6 @@ public final class AssemblyScriptAdapter implements GuestAdapter {
                 }),
                 new HostFunction("env", "seed", SEED,
                         (instance, args) -> new long[] {Double.doubleToRawLongBits(RANDOM.nextLong() * 1.0)}));
-        return () -> imports;
     }
 
     /**
