@@ -23,6 +23,7 @@ import dev.kelpie.api.wasm.GuestAdapter;
 import dev.kelpie.api.state.StateStore;
 import dev.kelpie.guest.assemblyscript.AssemblyScriptAdapter;
 import dev.kelpie.guest.tinygo.TinyGoAdapter;
+import dev.kelpie.guest.go.GoAdapter;
 import dev.kelpie.guest.wasi.WasiAdapter;
 import dev.kelpie.host.actors.ActorsHostFunctions;
 import dev.kelpie.host.clock.ClockHostFunctions;
@@ -311,7 +312,7 @@ public final class Kelpie implements AutoCloseable {
     public static final class Builder {
         private RegistrySettings registrySettings = RegistrySettings.DEFAULTS;
         private WapcSettings wapcSettings = WapcSettings.DEFAULTS;
-        private final List<GuestAdapter> adapters = new ArrayList<>(List.of(new AssemblyScriptAdapter(new WasiAdapter()), new WasiAdapter(), new TinyGoAdapter()));
+        private final List<GuestAdapter> adapters = new ArrayList<>(List.of(new AssemblyScriptAdapter(new WasiAdapter()), new WasiAdapter(), new TinyGoAdapter(), new GoAdapter()));
         private final Map<HostFunctionKey, HostFunction> hostFunctions = new LinkedHashMap<>();
         private GuestConsole console;
         private Path dataDirectory;

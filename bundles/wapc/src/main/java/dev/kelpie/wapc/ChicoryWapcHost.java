@@ -222,6 +222,12 @@ public final class ChicoryWapcHost implements WapcHost {
                 ? List::of
                 : adapter.bind(new GuestContext(module, options.label(), wapc.pacedConsole()));
         try {
+            if (!module.exportsFunction("__guest_call") && binding.entry().isEmpty()) {
+                throw new ModuleInstantiationException(module.label(),
+                        "it does not export the waPC function __guest_call(i32, i32) -> i32; is it a waPC guest?"
+                                + (adapter == null ? "" : " (guest adapter " + adapter.language()
+                                        + " does not drive it otherwise)"));
+            }
             ImportValues imports = link(module, wapc, adapter, binding);
             if (account != null) {
                 long bytes = (long) limits.initialPages() * Memory.PAGE_SIZE;
@@ -298,13 +304,17 @@ public final class ChicoryWapcHost implements WapcHost {
         return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
     }
 
+    /**
+     * Checks what waPC needs of every module: a memory, and a {@code __guest_call} of the right type when it
+     * exports one. A module without it needs an adapter that drives it (checked once bound).
+     */
     private static void checkWapcShape(ModuleDescriptor module) {
         var guestCall = module.export("__guest_call");
-        if (guestCall.isEmpty() || guestCall.get().kind() != ExternalKind.FUNCTION) {
+        if (guestCall.isPresent() && guestCall.get().kind() != ExternalKind.FUNCTION) {
             throw new ModuleInstantiationException(module.label(),
                     "it does not export the waPC function __guest_call(i32, i32) -> i32; is it a waPC guest?");
         }
-        if (!guestCall.get().type().equals(GUEST_CALL_TYPE)) {
+        if (guestCall.isPresent() && !guestCall.get().type().equals(GUEST_CALL_TYPE)) {
             throw new ModuleInstantiationException(module.label(),
                     "its __guest_call has type " + guestCall.get().type() + ", waPC needs " + GUEST_CALL_TYPE);
         }

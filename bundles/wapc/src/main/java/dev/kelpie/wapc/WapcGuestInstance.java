@@ -18,6 +18,7 @@ import dev.kelpie.api.wapc.GuestConsole;
 import dev.kelpie.api.wapc.InstanceOptions;
 import dev.kelpie.api.wapc.WapcInstance;
 import dev.kelpie.api.wasm.GuestBinding;
+import dev.kelpie.api.wasm.GuestEntry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -55,6 +56,8 @@ final class WapcGuestInstance implements WapcInstance {
 
     private Instance instance;
     private ExportFunction guestCall;
+    /** Drives the guest instead of {@code __guest_call} when the adapter supplies one; else null. */
+    private GuestEntry entry;
     private GuestBinding binding;
     private volatile String closedReason;
 
@@ -70,7 +73,8 @@ final class WapcGuestInstance implements WapcInstance {
     private String hostError;
 
     private final java.util.function.Supplier<long[]> callGuest =
-            () -> guestCall.apply(requestOperation.length, requestPayload.length);
+            () -> entry != null ? new long[] {entry.call(requestOperation.length, requestPayload.length)}
+                    : guestCall.apply(requestOperation.length, requestPayload.length);
 
     // a one-entry cache of the last operation name's bytes: actors call the same operations again and again
     private String lastOperation = "";
@@ -117,14 +121,23 @@ final class WapcGuestInstance implements WapcInstance {
         };
     }
 
-    /** Called once by the host after Chicory built the instance: runs the init convention. */
+    /**
+     * Called once by the host after Chicory built the instance: runs the init convention, or starts the
+     * binding's {@link GuestEntry}, which then drives every call.
+     */
     void start(Instance chicoryInstance, GuestBinding guestBinding) {
         this.instance = chicoryInstance;
         this.binding = guestBinding;
-        this.guestCall = chicoryInstance.export("__guest_call");
+        this.entry = guestBinding.entry().orElse(null);
+        this.guestCall = entry != null ? null : chicoryInstance.export("__guest_call");
         lock.lock();
         inCall = true;
         try {
+            if (entry != null) {
+                currentOperation = "_start";
+                entry.start(chicoryInstance);
+                return;
+            }
             for (String init : List.of("_start", "_initialize", "wapc_init")) {
                 if (module.exportsFunction(init)) {
                     currentOperation = init;
@@ -257,9 +270,11 @@ final class WapcGuestInstance implements WapcInstance {
                     + "', operation '" + operation + "'";
             return 0;
         }
+        HostCall call = new HostCall(bindingName, namespace, operation, payload, module, label, callerContext, output);
+        GuestEntry driver = entry;
         try {
-            byte[] result = function.call(
-                    new HostCall(bindingName, namespace, operation, payload, module, label, callerContext, output));
+            // A guest driven by an entry runs on a thread of its own: the function runs on the caller's.
+            byte[] result = driver == null ? function.call(call) : driver.onCallerThread(() -> function.call(call));
             hostResponse = result == null ? EMPTY : result;
             return 1;
         } catch (InterruptedException e) {
@@ -306,7 +321,7 @@ final class WapcGuestInstance implements WapcInstance {
 
     @Override
     public boolean callExport(String exportName) {
-        if (exportName == null || !module.exportsFunction(exportName)
+        if (exportName == null || entry != null || !module.exportsFunction(exportName)
                 || !module.export(exportName).get().type().equals("() -> ()")) {
             return false;
         }
@@ -508,6 +523,7 @@ final class WapcGuestInstance implements WapcInstance {
         binding = null;
         instance = null;
         guestCall = null;
+        entry = null;
         if (b != null) {
             try {
                 b.close();

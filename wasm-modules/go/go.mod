@@ -1,0 +1,3 @@
+module kelpie.dev/guest
+
+go 1.23
