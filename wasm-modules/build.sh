@@ -7,6 +7,7 @@
 #   assemblyscript/testbed/testbed.wasm  (AssemblyScript 0.28.x pinned by package-lock.json)
 #   c/<name>/<name>.wasm                 (C on wasi-libc, SDK c/kelpie.h, Debian clang 14: echo, counter,
 #                                         greeter, and wasi-testbed for the WASI adapter's tests)
+#   go/<name>/<name>.wasm                (standard Go 1.23, GOOS=wasip1, SDK go/kelpie: echo, counter, greeter)
 #   wat/*.wasm                           (edge-case modules and ecosystem-shaped guests for tests, wabt's
 #                                         wat2wasm; tools/add-producers.mjs adds a producers section)
 # Usage: wasm-modules/build.sh           build and overwrite the committed .wasm files
@@ -21,6 +22,7 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 export PATH="/usr/bin:$PATH"
 RUSTC=/usr/bin/rustc
 CLANG=/usr/bin/clang-14
+GO=/usr/lib/go-1.23/bin/go
 
 mode=build
 case "${1:-}" in
@@ -29,7 +31,7 @@ case "${1:-}" in
   *) echo "usage: $0 [--check]" >&2; exit 2 ;;
 esac
 
-for tool in "$RUSTC" node npm wat2wasm "$CLANG"; do
+for tool in "$RUSTC" node npm wat2wasm "$CLANG" "$GO"; do
   command -v "$tool" >/dev/null || { echo "build.sh: $tool not found (run scripts/install-toolchains.sh)" >&2; exit 1; }
 done
 [ -d /usr/lib/rustlib/wasm32-unknown-unknown ] \
@@ -136,6 +138,21 @@ build_c() { # <root dir to write c/<name>/<name>.wasm under>
   done
 }
 
+# Go guests: WASI commands serving calls through kelpie_go.next_call (docs/guests/go.md). One Go module
+# (go/go.mod) holds the SDK package go/kelpie and a main per guest. No module proxy, no dependencies;
+# reproducible: -trimpath, no VCS stamp, an empty build id and a fresh build cache per run.
+GO_GUESTS=(echo counter greeter) # go/<name>/main.go -> go/<name>/<name>.wasm
+
+build_go() { # <root dir to write go/<name>/<name>.wasm under>
+  local root="$1" name
+  for name in "${GO_GUESTS[@]}"; do
+    mkdir -p "$root/go/$name"
+    (cd "$HERE/go" && GOCACHE="$TMP/gocache" GOPATH="$TMP/gopath" GOPROXY=off GOFLAGS=-mod=mod GOTOOLCHAIN=local \
+      CGO_ENABLED=0 GOOS=wasip1 GOARCH=wasm \
+      "$GO" build -trimpath -buildvcs=false -ldflags=-buildid= -o "$root/go/$name/$name.wasm" "./$name")
+  done
+}
+
 GUESTS=()
 for name in "${RUST_GUESTS[@]}"; do
   GUESTS+=("rust/$name/$name.wasm")
@@ -145,6 +162,9 @@ GUESTS+=(rust/wasi-guest/wasi-guest.wasm)
 GUESTS+=(assemblyscript/testbed/testbed.wasm)
 for name in "${C_GUESTS[@]}"; do
   GUESTS+=("c/$name/$name.wasm")
+done
+for name in "${GO_GUESTS[@]}"; do
+  GUESTS+=("go/$name/$name.wasm")
 done
 for wat in "$HERE"/wat/*.wat; do
   GUESTS+=("wat/$(basename "${wat%.wat}").wasm")
@@ -176,6 +196,7 @@ build_all() { # <dir to write GUESTS paths under>
   build_rust_wasi "$root"
   build_assemblyscript "$root/assemblyscript/testbed/testbed.wasm"
   build_c "$root"
+  build_go "$root"
   build_wat "$root/wat"
 }
 
