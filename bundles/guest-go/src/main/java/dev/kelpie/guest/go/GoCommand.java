@@ -215,19 +215,39 @@ final class GoCommand implements GuestEntry {
 
     /** Ends the guest: next_call answers -1 so main returns; after the shutdown wait, an interrupt. */
     void close() {
+        Thread thread;
         lock.lock();
         try {
             closing = true;
             changed.signalAll();
-            if (guest == null || ended) {
+            thread = guest;
+            if (thread == null) {
                 return;
             }
-            awaitEnd();
+            if (!ended) {
+                awaitEnd();
+            }
             if (!ended) {
                 stopGuest();
             }
+            if (!ended) {
+                return; // stopGuest reported it
+            }
         } finally {
             lock.unlock();
+        }
+        // It has ended its guest code: let it finish dying, so that no thread outlives its instance.
+        boolean interrupted = false;
+        long deadline = System.nanoTime() + shutdownWait.toNanos();
+        while (thread.isAlive() && System.nanoTime() < deadline) {
+            try {
+                thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
