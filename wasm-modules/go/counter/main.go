@@ -6,6 +6,7 @@
 //	get             ignored                         the current value (0 when `count` is absent)
 //	reset           ignored                         deletes `count`; 0
 //	add_then_fail   like increment                  writes count+amount, then error `failed after write`
+//	add_then_trap   like increment                  writes count+amount, then panics (the guest exits with code 2)
 //	add_then_spin   like increment                  writes count+amount, then loops forever
 //	call            `type\nid\noperation\n` + bytes the actor call's response, or error `call failed: <error>`
 //	other                                           error `unknown operation: <op>` (from the SDK)
@@ -37,6 +38,12 @@ func main() {
 			return nil, err
 		}
 		return nil, errors.New("failed after write")
+	})
+	kelpie.Handle("add_then_trap", func(payload []byte) ([]byte, error) {
+		if _, err := add(payload); err != nil {
+			return nil, err
+		}
+		panic("add_then_trap")
 	})
 	kelpie.Handle("add_then_spin", func(payload []byte) ([]byte, error) {
 		count, err := add(payload)

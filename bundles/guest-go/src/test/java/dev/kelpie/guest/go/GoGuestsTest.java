@@ -161,6 +161,52 @@ class GoGuestsTest {
     }
 
     @Test
+    void aTimeoutDuringARelayedHostCallInterruptsItOnTheCallersThread() {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        host.register(new HostFunctionKey("kelpie", "greeting", "hello"), call -> {
+            seen.add(Thread.currentThread().getName());
+            Thread.sleep(30_000); // ended by the interrupt of the caller's thread
+            return new byte[0];
+        });
+        table.registerLog(host);
+        WapcInstance greeter = start(Guests.go("greeter"),
+                InstanceOptions.labelled("go-slow-host").withCallTimeout(Duration.ofMillis(1500)));
+        long started = System.nanoTime();
+        GuestCallException e = catchThrowableOfType(GuestCallException.class,
+                () -> greeter.invoke("greet", "Ada".getBytes(UTF_8)));
+        assertThat(e).isNotNull();
+        assertThat(e.kind()).isEqualTo(Kind.INTERRUPTED);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+        assertThat(seen).containsExactly(Thread.currentThread().getName());
+        assertThat(Thread.currentThread().isInterrupted()).isFalse();
+        assertThat(greeter.isClosed()).isTrue();
+        assertThat(goThreads()).isEmpty();
+    }
+
+    @Test
+    void aPanicInAHandlerIsATrapThatEndsTheInstance() {
+        table.registerState(host);
+        WapcInstance counter = start(Guests.go("counter"), InstanceOptions.labelled("go-panic"));
+        GuestCallException e = catchThrowableOfType(GuestCallException.class,
+                () -> counter.invoke("add_then_trap", new byte[0]));
+        assertThat(e).isNotNull();
+        assertThat(e.kind()).isEqualTo(Kind.TRAP);
+        assertThat(e.detail()).isEqualTo("the guest exited with code 2");
+        assertThat(console.lines).contains("stderr: panic: add_then_trap");
+        assertThat(counter.isClosed()).isTrue();
+        assertThat(goThreads()).isEmpty();
+    }
+
+    @Test
+    void anInitialisationPastTheTimeoutFailsAndLeavesNoThread() {
+        assertThatThrownBy(() -> start(Guests.go("echo"),
+                InstanceOptions.labelled("go-slow-init").withCallTimeout(Duration.ofMillis(1))))
+                .isInstanceOf(ModuleInstantiationException.class)
+                .hasMessageContaining("initialisation ran past the call timeout of 1 ms");
+        assertThat(goThreads()).isEmpty();
+    }
+
+    @Test
     void eachInstanceHasOneThreadUntilItCloses() {
         WapcInstance first = start(Guests.go("echo"), InstanceOptions.labelled("one"));
         WapcInstance second = start(Guests.go("echo"), InstanceOptions.labelled("two"));
