@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -39,7 +40,8 @@ class GoGuestActorsTest {
                 .hostFunction("greeting", "hello", call -> ("Hello, " + new String(call.payload(), UTF_8) + "!").getBytes(UTF_8))
                 .build()) {
             kelpie.deploy("counter", go(kelpie, "counter"));
-            kelpie.deploy("greeter", go(kelpie, "greeter"));
+            // the greeter calls the greeting host function and the counter actor: it declares both namespaces
+            kelpie.deploy("greeter", go(kelpie, "greeter"), kelpie.actors().defaultLimits(), Set.of("greeting", "actors"));
             ActorRef counter = kelpie.actor("counter", "g1");
             assertThat(counter.call("increment", "41".getBytes(UTF_8))).asString(UTF_8).isEqualTo("41");
             assertThat(counter.call("increment", null)).asString(UTF_8).isEqualTo("42");

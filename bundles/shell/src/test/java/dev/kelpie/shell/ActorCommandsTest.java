@@ -135,7 +135,7 @@ class ActorCommandsTest extends ShellTestSupport {
 
     @Test
     void adaptersListsTheGuestAdapterLanguages() {
-        assertThat(run("kelpie:adapters", sh::adapters)).isEqualTo("assemblyscript\ntinygo\nwasi");
+        assertThat(run("kelpie:adapters", sh::adapters)).isEqualTo("assemblyscript\ngo\ntinygo\nwasi");
     }
 
     @Test

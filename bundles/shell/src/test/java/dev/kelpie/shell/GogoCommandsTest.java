@@ -88,7 +88,7 @@ class GogoCommandsTest extends ShellTestSupport {
                 assertThat(gogo(session, "invoke counter c1 increment")).isEqualTo("6");
                 assertThat(gogo(session, "kelpie:invoke counter c1 get ''")).isEqualTo("6");
                 assertThat(gogo(session, "kelpie:actors")).asString().contains("counter:c1");
-                assertThat(gogo(session, "kelpie:adapters")).isEqualTo("assemblyscript\ntinygo\nwasi");
+                assertThat(gogo(session, "kelpie:adapters")).isEqualTo("assemblyscript\ngo\ntinygo\nwasi");
                 assertThat(gogo(session, "kelpie:deactivate counter c1")).isEqualTo("deactivated counter:c1");
 
                 Throwable failure = catchThrowable(() -> session.execute("kelpie:invoke nope x op"));
