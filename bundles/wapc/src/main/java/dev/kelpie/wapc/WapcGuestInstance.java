@@ -523,7 +523,7 @@ final class WapcGuestInstance implements WapcInstance {
         binding = null;
         instance = null;
         guestCall = null;
-        entry = null;
+        // entry stays: a guest thread that has not ended yet must still relay host calls, never run them itself
         if (b != null) {
             try {
                 b.close();
