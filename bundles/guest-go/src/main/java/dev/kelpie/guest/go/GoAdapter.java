@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
@@ -90,15 +91,17 @@ public final class GoAdapter implements GuestAdapter {
     }
 
     /**
-     * {@link #SCORE} for a WASI command ({@code _start}, no {@code __guest_call}) that imports
-     * {@code kelpie_go.next_call} and otherwise only {@code wapc} and WASI; else 0.
+     * {@link #SCORE} for a WASI command ({@code _start}, no {@code __guest_call}) that imports only
+     * {@code wapc}, WASI and {@code kelpie_go.next_call}, and either imports {@code next_call} or was built by
+     * Go (its producers section, or the registry's guess). A Go command that never calls {@code kelpie.Serve}
+     * so fails with a message saying so instead of the host's "no __guest_call". Else 0.
      */
     @Override
     public int recognise(ModuleDescriptor module) {
         if (!module.exportsFunction("_start") || module.exportsFunction("__guest_call")) {
             return 0;
         }
-        boolean nextCall = false;
+        boolean nextCall = builtByGo(module);
         for (ModuleImport i : module.imports()) {
             if (i.module().equals(MODULE)) {
                 if (!i.name().equals(NEXT_CALL)) {
@@ -110,6 +113,13 @@ public final class GoAdapter implements GuestAdapter {
             }
         }
         return nextCall ? SCORE : 0;
+    }
+
+    private static final Pattern GO_PRODUCER = Pattern.compile("(^|; )language=Go\\b");
+
+    private static boolean builtByGo(ModuleDescriptor module) {
+        return LANGUAGE.equals(module.guestLanguage())
+                || module.producers() != null && GO_PRODUCER.matcher(module.producers()).find();
     }
 
     @Override

@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.kelpie.api.host.HostFunctionKey;
 import dev.kelpie.api.module.CompiledModule;
+import dev.kelpie.api.module.ModuleDescriptor;
+import dev.kelpie.api.module.ModuleImport;
 import dev.kelpie.api.wapc.GuestCallException;
 import dev.kelpie.api.wapc.GuestCallException.Kind;
 import dev.kelpie.api.wapc.InstanceOptions;
@@ -78,6 +80,21 @@ class GoGuestsTest {
         assertThat(new GoAdapter().recognise(echo.descriptor())).isEqualTo(GoAdapter.SCORE);
         assertThat(new WasiAdapter().recognise(echo.descriptor())).isLessThan(GoAdapter.SCORE);
         assertThat(new GoAdapter().recognise(Guests.c("echo").descriptor())).isZero();
+        assertThat(echo.descriptor().producers()).startsWith("language=Go go1.23");
+    }
+
+    @Test
+    void aGoCommandWithoutTheKelpieImportIsRecognisedByItsProducers() {
+        ModuleDescriptor echo = Guests.go("echo").descriptor();
+        List<ModuleImport> wasiOnly = echo.imports().stream().filter(i -> !i.module().equals(GoAdapter.MODULE))
+                .collect(Collectors.toList());
+        ModuleDescriptor plainGo = new ModuleDescriptor(echo.hash(), "plain-go.wasm", echo.sizeBytes(), wasiOnly,
+                echo.exports(), echo.memory(), "unknown", echo.producers(), echo.executionMode(), 0, echo.installedAt());
+        assertThat(new GoAdapter().recognise(plainGo)).isEqualTo(GoAdapter.SCORE);
+        ModuleDescriptor plainC = new ModuleDescriptor(echo.hash(), "plain-c.wasm", echo.sizeBytes(), wasiOnly,
+                echo.exports(), echo.memory(), "c", "language=C11; processed-by=clang", echo.executionMode(), 0,
+                echo.installedAt());
+        assertThat(new GoAdapter().recognise(plainC)).isZero();
     }
 
     @Test
