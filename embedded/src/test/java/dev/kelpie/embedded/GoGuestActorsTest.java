@@ -80,7 +80,7 @@ class GoGuestActorsTest {
     void aSpinningGoActorTimesOutAndComesBack() throws IOException {
         try (Kelpie kelpie = Kelpie.builder().build()) {
             kelpie.deploy("counter", go(kelpie, "counter"),
-                    ActorLimits.DEFAULTS.withInvocationTimeout(Duration.ofMillis(1500)));
+                    ActorLimits.DEFAULTS.withInvocationTimeout(Duration.ofSeconds(5)));
             ActorRef counter = kelpie.actor("counter", "spin");
             assertThat(counter.call("increment", null)).asString(UTF_8).isEqualTo("1");
             ActorInvocationException e = catchThrowableOfType(ActorInvocationException.class,

@@ -43,7 +43,7 @@ public class GoGuestIT extends KelpieTestSupport {
     public void aGoCounterKeepsItsStateTimesOutAndPassivates() throws Exception {
         await("the go guest adapter", () -> wapcHost.guestAdapters().contains("go"));
         runtime.deploy(ActorType.wasm("go-counter", go("counter").descriptor().hash(),
-                ActorLimits.DEFAULTS.withInvocationTimeout(Duration.ofSeconds(2))));
+                ActorLimits.DEFAULTS.withInvocationTimeout(Duration.ofSeconds(5))));
         try {
             assertEquals("5", call("go-counter", "k1", "increment", "5"));
             assertEquals("6", call("go-counter", "k1", "increment", ""));

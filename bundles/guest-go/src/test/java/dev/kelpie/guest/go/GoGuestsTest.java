@@ -53,6 +53,10 @@ class GoGuestsTest {
     }
 
     private WapcInstance start(CompiledModule module, InstanceOptions options) {
+        if (options.callTimeout() != null) {
+            // a first instance warms the JIT up: a cold Go start-up on a busy machine can take seconds
+            host.instantiate(module, InstanceOptions.labelled("warm-up")).close();
+        }
         WapcInstance instance = host.instantiate(module, options);
         instances.add(instance);
         return instance;
@@ -162,7 +166,7 @@ class GoGuestsTest {
     void theCallTimeoutInterruptsASpinningHandlerAndEndsItsThread() {
         table.registerState(host);
         WapcInstance counter = start(Guests.go("counter"),
-                InstanceOptions.labelled("go-spin").withCallTimeout(Duration.ofMillis(1500)));
+                InstanceOptions.labelled("go-spin").withCallTimeout(Duration.ofSeconds(3)));
         assertThat(call(counter, "increment", "")).isEqualTo("1");
         long started = System.nanoTime();
         GuestCallException e = catchThrowableOfType(GuestCallException.class,
@@ -187,7 +191,7 @@ class GoGuestsTest {
         });
         table.registerLog(host);
         WapcInstance greeter = start(Guests.go("greeter"),
-                InstanceOptions.labelled("go-slow-host").withCallTimeout(Duration.ofMillis(1500)));
+                InstanceOptions.labelled("go-slow-host").withCallTimeout(Duration.ofSeconds(3)));
         long started = System.nanoTime();
         GuestCallException e = catchThrowableOfType(GuestCallException.class,
                 () -> greeter.invoke("greet", "Ada".getBytes(UTF_8)));
@@ -241,6 +245,13 @@ class GoGuestsTest {
         assertThatThrownBy(() -> start(Guests.wat("go-main-returns")))
                 .isInstanceOf(ModuleInstantiationException.class)
                 .hasMessageContaining("main returned before it served a call");
+    }
+
+    @Test
+    void aMainThatExitsBeforeServingFailsInstantiationNamingTheCode() {
+        assertThatThrownBy(() -> start(Guests.wat("go-main-exits")))
+                .isInstanceOf(ModuleInstantiationException.class)
+                .hasMessageContaining("the guest exited with code 3 in _start before it served a call");
     }
 
     @Test
