@@ -97,7 +97,8 @@ final class ModuleInspector {
         if (languages.contains("rust") || tools.contains("rustc")) {
             return "rust";
         }
-        if (module.customSection("go:buildid") != null || module.customSection("go.buildid") != null) {
+        if (languages.matches(".*\\bgo\\b.*") || module.customSection("go:buildid") != null
+                || module.customSection("go.buildid") != null) {
             return "go";
         }
         if (imports.stream().anyMatch(i -> i.module().equals("env") && i.name().equals("abort")

@@ -120,6 +120,9 @@ class InstallAndDescribeTest {
         // A producers section naming another language wins over the heuristic.
         byte[] withC = TestModules.withCustomSection(bytes, "producers", TestModules.producers("C11", "", "clang", "14"));
         assertThat(registry.install("c.wasm", withC).descriptor().guestLanguage()).isEqualTo("c");
+        // Go builds with -ldflags=-buildid= have no go:buildid section, but their producers section names Go
+        byte[] withGo = TestModules.withCustomSection(bytes, "producers", TestModules.producers("Go", "go1.23.5", "", ""));
+        assertThat(registry.install("go.wasm", withGo).descriptor().guestLanguage()).isEqualTo("go");
     }
 
     @Test
