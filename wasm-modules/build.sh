@@ -3,8 +3,10 @@
 #   rust/testbed/testbed.wasm            (Rust, SDK rust/kelpie-guest, Debian rustc 1.63)
 #   rust/counter/counter.wasm            (Rust example actor `counter`, same SDK and flags)
 #   rust/counter/counter-v2.wasm         (the same with --cfg counter_v2: `version` answers 2)
+#   rust/{echo,greeter}/<name>.wasm      (Rust example actors `echo` and `greeter`)
 #   rust/wasi-guest/wasi-guest.wasm      (Rust on wasm32-wasi: the same SDK plus std's WASI use)
-#   assemblyscript/testbed/testbed.wasm  (AssemblyScript 0.28.x pinned by package-lock.json)
+#   assemblyscript/<name>/<name>.wasm    (AssemblyScript 0.28.x pinned by package-lock.json: testbed,
+#                                         and the example actors echo, counter, greeter)
 #   c/<name>/<name>.wasm                 (C on wasi-libc, SDK c/kelpie.h, Debian clang 14: echo, counter,
 #                                         greeter, and wasi-testbed for the WASI adapter's tests)
 #   go/<name>/<name>.wasm                (standard Go 1.23, GOOS=wasip1, SDK go/kelpie: echo, counter, greeter)
@@ -60,7 +62,7 @@ RUST_FLAGS=(
 # Guests link with a 64 KiB shadow stack (-zstack-size) instead of rustc's default 1 MiB: the stack sits
 # at the bottom of linear memory, so the default makes every instance start at 17 pages (1.06 MiB) that
 # each activation must allocate and zero.
-RUST_GUESTS=(testbed counter) # crate rust/<name>/src/lib.rs -> rust/<name>/<name>.wasm
+RUST_GUESTS=(testbed counter echo greeter) # crate rust/<name>/src/lib.rs -> rust/<name>/<name>.wasm
 
 build_rust() { # <root dir to write rust/<name>/<name>.wasm under>
   local root="$1" work="$TMP/rust" name
@@ -102,16 +104,21 @@ build_rust_wasi() { # <root dir to write rust/wasi-guest/wasi-guest.wasm under>
     __heap_base __data_end
 }
 
-build_assemblyscript() { # <out.wasm>
-  local out="$1"
+AS_GUESTS=(testbed echo counter greeter) # assemblyscript/<name>/index.ts -> assemblyscript/<name>/<name>.wasm
+
+build_assemblyscript() { # <root dir to write assemblyscript/<name>/<name>.wasm under>
+  local root="$1" name
   (
     cd "$HERE/assemblyscript"
     if [ ! -x node_modules/.bin/asc ]; then
       npm ci --no-audit --no-fund --silent
     fi
-    # Relative source paths: they end up in abort messages and must not depend on the checkout.
-    node_modules/.bin/asc testbed/index.ts -o "$out" \
-      --optimizeLevel 3 --shrinkLevel 1 --runtime incremental
+    for name in "${AS_GUESTS[@]}"; do
+      mkdir -p "$root/assemblyscript/$name"
+      # Relative source paths: they end up in abort messages and must not depend on the checkout.
+      node_modules/.bin/asc "$name/index.ts" -o "$root/assemblyscript/$name/$name.wasm" \
+        --optimizeLevel 3 --shrinkLevel 1 --runtime incremental
+    done
   )
 }
 
@@ -159,7 +166,9 @@ for name in "${RUST_GUESTS[@]}"; do
 done
 GUESTS+=(rust/counter/counter-v2.wasm)
 GUESTS+=(rust/wasi-guest/wasi-guest.wasm)
-GUESTS+=(assemblyscript/testbed/testbed.wasm)
+for name in "${AS_GUESTS[@]}"; do
+  GUESTS+=("assemblyscript/$name/$name.wasm")
+done
 for name in "${C_GUESTS[@]}"; do
   GUESTS+=("c/$name/$name.wasm")
 done
@@ -191,10 +200,10 @@ build_wat() { # <out dir>
 
 build_all() { # <dir to write GUESTS paths under>
   local root="$1"
-  mkdir -p "$root/assemblyscript/testbed" "$root/wat"
+  mkdir -p "$root/wat"
   build_rust "$root"
   build_rust_wasi "$root"
-  build_assemblyscript "$root/assemblyscript/testbed/testbed.wasm"
+  build_assemblyscript "$root"
   build_c "$root"
   build_go "$root"
   build_wat "$root/wat"
