@@ -71,6 +71,10 @@ final class WapcGuestInstance implements WapcInstance {
     private String payloadError;
     private byte[] hostResponse;
     private String hostError;
+    /** binding/namespace/operation of the host call in progress (null: names unreadable or over the limit). */
+    private String hostCallName;
+    /** The last host call of this call, if it failed: "binding/namespace/operation" and why, bounded. */
+    private String failedHostCall;
 
     private final java.util.function.Supplier<long[]> callGuest =
             () -> entry != null ? new long[] {entry.call(requestOperation.length, requestPayload.length)}
@@ -235,7 +239,22 @@ final class WapcGuestInstance implements WapcInstance {
         console.log(module, label, line);
     }
 
+    /** Longest host error quoted in a trap or guest-error message (characters). */
+    static final int MAX_QUOTED_HOST_ERROR = 300;
+
     private int hostCall(Memory memory, long[] args) {
+        hostCallName = null;
+        failedHostCall = null;
+        int rc = performHostCall(memory, args);
+        if (rc != 1) {
+            String why = hostError.length() > MAX_QUOTED_HOST_ERROR
+                    ? hostError.substring(0, MAX_QUOTED_HOST_ERROR) + "…" : hostError;
+            failedHostCall = (hostCallName == null ? "(names over the limit)" : hostCallName) + ", had failed: " + why;
+        }
+        return rc;
+    }
+
+    private int performHostCall(Memory memory, long[] args) {
         hostResponse = null;
         hostError = null;
         long payloadLength = args[7] & 0xFFFF_FFFFL;
@@ -249,6 +268,7 @@ final class WapcGuestInstance implements WapcInstance {
                     + (args[5] & 0xFFFF_FFFFL) + "); nothing was copied";
             return 0;
         }
+        hostCallName = bindingName + "/" + namespace + "/" + operation;
         if (payloadLength > maxPayloadBytes) {
             hostError = "__host_call: the payload of " + payloadLength + " bytes to " + bindingName + "/" + namespace
                     + "/" + operation + " is over the payload limit of " + maxPayloadBytes + " bytes; nothing was copied";
@@ -428,7 +448,20 @@ final class WapcGuestInstance implements WapcInstance {
     }
 
     private GuestCallException failure(Kind kind, String op, String detail, Throwable cause) {
-        return new GuestCallException(kind, module.label(), label, op, detail, cause);
+        return new GuestCallException(kind, module.label(), label, op, withFailedHostCall(kind, detail), cause);
+    }
+
+    /**
+     * A trap or guest error right after a failed host call says which host call failed and why (the guest's
+     * console may be the only other place that shows it), unless the guest's own message quotes it already.
+     */
+    private String withFailedHostCall(Kind kind, String detail) {
+        String failed = failedHostCall;
+        if (failed == null || (kind != Kind.TRAP && kind != Kind.GUEST_ERROR)
+                || (hostError != null && detail.contains(hostError))) {
+            return detail;
+        }
+        return detail + "; the last host call, " + failed;
     }
 
     private void clearCallState() {
@@ -439,6 +472,8 @@ final class WapcGuestInstance implements WapcInstance {
         payloadError = null;
         hostResponse = null;
         hostError = null;
+        hostCallName = null;
+        failedHostCall = null;
     }
 
     private int checkedRange(Memory memory, String where, long ptrArg, long length) {
