@@ -7,7 +7,7 @@
 //   export { __guest_call } from "../sdk/kelpie";
 //   register("echo", (payload: ArrayBuffer): Result => Result.ok(payload));
 //
-// Build with asc (see docs/guest-assemblyscript.md). The module imports `wapc.*` and
+// Build with asc (see docs/guests/assemblyscript.md). The module imports `wapc.*` and
 // `env.abort` (supplied by the Kelpie host) and exports `memory` and `__guest_call`.
 
 // ---- waPC imports (all i32; pointers are offsets in memory 0) ----

@@ -1,7 +1,7 @@
 //! Kelpie guest SDK for Rust: the guest side of the waPC protocol.
 //!
 //! Dependency-free; build it as an rlib for `wasm32-unknown-unknown` with plain `rustc`
-//! (see `docs/guest-rust.md`). A guest crate (a `cdylib`) links it, exports
+//! (see `docs/guests/rust.md`). A guest crate (a `cdylib`) links it, exports
 //! `#[no_mangle] pub extern "C" fn wapc_init()` and registers its operations there:
 //!
 //! ```ignore

@@ -88,6 +88,21 @@ public class ShellIT extends KelpieTestSupport {
         String types = run("kelpie:types");
         assertTrue(types, types.contains("echoer") && types.contains("counter"));
 
+        // limits as options, a waPC-style host namespace
+        String limited = run("kelpie:install --timeout 5s --memory 64MiB --mailbox 100 --payload 64KiB --idle 2m '"
+                + wasm + "' limited sample:namespace,greeting");
+        assertTrue(limited, limited.startsWith("installed limited"));
+        String limits = run("kelpie:types").lines().filter(l -> l.startsWith("limited ")).findFirst().orElse("");
+        assertTrue(limits, limits.matches("limited .* 5s +64MiB +100 +core,.*") && limits.contains("sample:namespace"));
+        assertEquals(java.time.Duration.ofMinutes(2), runtime.type("limited").orElseThrow().limits().idleTimeout());
+        assertEquals(64 * 1024, runtime.type("limited").orElseThrow().limits().maxPayloadBytes());
+        try {
+            Object answer = session.execute("kelpie:install --timeout 5 '" + wasm + "' limited2");
+            fail("a timeout without a unit was accepted: " + answer);
+        } catch (Exception e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("invalid --timeout 5: '5' is not a duration"));
+        }
+
         // A file that is not WebAssembly: one line naming the problem, nothing changed.
         String before = run("kelpie:modules");
         Path notWasm = Files.createTempFile(Path.of(required(WORK_DIR)), "not-a-module", ".wasm");

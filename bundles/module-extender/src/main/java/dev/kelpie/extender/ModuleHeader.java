@@ -1,15 +1,11 @@
 package dev.kelpie.extender;
 
 import dev.kelpie.api.actor.ActorLimits;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.felix.utils.manifest.Attribute;
 import org.apache.felix.utils.manifest.Clause;
 import org.apache.felix.utils.manifest.Parser;
@@ -29,8 +25,6 @@ final class ModuleHeader {
     static final String NAME = "Kelpie-Module";
     private static final Set<String> ATTRIBUTES =
             Set.of("path", "timeout", "memory", "payload", "mailbox", "idle", "namespaces");
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
-    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(|b|k|kb|kib|m|mb|mib|g|gb|gib)");
 
     /** One declared actor type. */
     record Entry(String type, String path, ActorLimits limits, Set<String> namespaces) {}
@@ -75,16 +69,16 @@ final class ModuleHeader {
             try {
                 String v;
                 if ((v = clause.getAttribute("timeout")) != null) {
-                    limits = limits.withInvocationTimeout(duration(v));
+                    limits = limits.withInvocationTimeout(ActorLimits.parseDuration(v));
                 }
                 if ((v = clause.getAttribute("idle")) != null) {
-                    limits = limits.withIdleTimeout(duration(v));
+                    limits = limits.withIdleTimeout(ActorLimits.parseDuration(v));
                 }
                 if ((v = clause.getAttribute("memory")) != null) {
-                    limits = limits.withMaxMemoryBytes(size(v));
+                    limits = limits.withMaxMemoryBytes(ActorLimits.parseSize(v));
                 }
                 if ((v = clause.getAttribute("payload")) != null) {
-                    limits = limits.withMaxPayloadBytes(Math.toIntExact(size(v)));
+                    limits = limits.withMaxPayloadBytes(Math.toIntExact(ActorLimits.parseSize(v)));
                 }
                 if ((v = clause.getAttribute("mailbox")) != null) {
                     limits = limits.withMailboxCapacity(Integer.parseInt(v.trim()));
@@ -100,33 +94,5 @@ final class ModuleHeader {
             entries.add(new Entry(type, path.startsWith("/") ? path.substring(1) : path, limits, namespaces));
         }
         return entries;
-    }
-
-    static Duration duration(String text) {
-        Matcher m = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
-        if (!m.matches()) {
-            throw new IllegalArgumentException("'" + text + "' is not a duration like 500ms, 30s, 5m or 1h");
-        }
-        long n = Long.parseLong(m.group(1));
-        switch (m.group(2)) {
-            case "ms": return Duration.ofMillis(n);
-            case "s": return Duration.ofSeconds(n);
-            case "m": return Duration.ofMinutes(n);
-            default: return Duration.ofHours(n);
-        }
-    }
-
-    static long size(String text) {
-        Matcher m = SIZE.matcher(text.trim().toLowerCase(Locale.ROOT));
-        if (!m.matches()) {
-            throw new IllegalArgumentException("'" + text + "' is not a size like 65536, 64KiB, 256MiB or 1GiB");
-        }
-        long n = Long.parseLong(m.group(1));
-        switch (m.group(2)) {
-            case "k": case "kb": case "kib": return Math.multiplyExact(n, 1024L);
-            case "m": case "mb": case "mib": return Math.multiplyExact(n, 1024L * 1024);
-            case "g": case "gb": case "gib": return Math.multiplyExact(n, 1024L * 1024 * 1024);
-            default: return n;
-        }
     }
 }

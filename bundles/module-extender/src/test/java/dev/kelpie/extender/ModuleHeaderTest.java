@@ -60,8 +60,8 @@ class ModuleHeaderTest {
 
     @Test
     void sizesAndDurations() {
-        assertThat(ModuleHeader.size("65536")).isEqualTo(65536);
-        assertThat(ModuleHeader.size("2 GiB")).isEqualTo(2L << 30);
-        assertThat(ModuleHeader.duration("1h")).isEqualTo(Duration.ofHours(1));
+        assertThat(dev.kelpie.api.actor.ActorLimits.parseSize("65536")).isEqualTo(65536);
+        assertThat(dev.kelpie.api.actor.ActorLimits.parseSize("2 GiB")).isEqualTo(2L << 30);
+        assertThat(dev.kelpie.api.actor.ActorLimits.parseDuration("1h")).isEqualTo(Duration.ofHours(1));
     }
 }

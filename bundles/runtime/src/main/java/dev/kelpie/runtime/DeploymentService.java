@@ -307,15 +307,30 @@ public final class DeploymentService implements ModuleDeployer {
         }
     }
 
-    private static Set<String> checkNamespaces(String source, String type, Set<String> namespaces) {
+    /**
+     * The one rule for declared host namespaces (the shell, module bundle headers and the embedding API all
+     * deploy through here): 1 to {@value #MAX_NAMESPACE_CHARS} printable ASCII characters without space,
+     * {@code ,} or {@code "}, so waPC-style names such as {@code sample:namespace} work.
+     */
+    static Set<String> checkNamespaces(String source, String type, Set<String> namespaces) {
         for (String n : namespaces) {
-            if (n == null || n.isEmpty()
-                    || !n.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '.' || c == '_' || c == '-')) {
+            String why = n == null || n.isEmpty() ? "it is empty"
+                    : n.length() > MAX_NAMESPACE_CHARS ? "it is longer than " + MAX_NAMESPACE_CHARS + " characters"
+                    : n.chars().allMatch(DeploymentService::namespaceChar) ? null
+                    : "use printable ASCII without space, ',' or '\"'";
+            if (why != null) {
                 throw new DeploymentException(source, type, Reason.INVALID_REQUEST, "invalid host namespace '" + n
-                        + "': use letters, digits, '.', '_' or '-'");
+                        + "': " + why);
             }
         }
         return Set.copyOf(namespaces);
+    }
+
+    /** Longest declared host namespace (the waPC host refuses longer names in a host call anyway). */
+    static final int MAX_NAMESPACE_CHARS = 1024;
+
+    private static boolean namespaceChar(int c) {
+        return c > ' ' && c < 0x7f && c != ',' && c != '"';
     }
 
     private static ModuleHash sha256(byte[] bytes) {

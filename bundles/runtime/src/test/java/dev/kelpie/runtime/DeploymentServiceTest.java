@@ -162,6 +162,13 @@ class DeploymentServiceTest {
     }
 
     @Test
+    void hostNamespacesInTheWapcStyleAreAccepted() {
+        Set<String> namespaces = Set.of("sample:namespace", "a/b.c-d_e", "x".repeat(1024));
+        assertThat(deployer.deploy(DeployRequest.of("c", "counter.wasm", counter()).withHostNamespaces(namespaces))
+                .type().hostNamespaces()).isEqualTo(namespaces);
+    }
+
+    @Test
     void rejectionsAndBadRequestsNameModuleTypeAndWhy() {
         assertThatThrownBy(() -> deployer.deploy(DeployRequest.of("g", "garbage.wasm", "nope".getBytes(UTF_8))))
                 .isInstanceOfSatisfying(DeploymentException.class, e -> assertThat(e.reason()).isEqualTo(Reason.REJECTED))
@@ -172,8 +179,10 @@ class DeploymentServiceTest {
         assertThatThrownBy(() -> deployer.deploy(DeployRequest.of("bad name", "counter.wasm", counter())))
                 .isInstanceOfSatisfying(DeploymentException.class, e -> assertThat(e.reason()).isEqualTo(Reason.INVALID_REQUEST))
                 .hasMessageContaining("not deployed as type 'bad name'");
-        assertThatThrownBy(() -> deployer.deploy(DeployRequest.of("c", "counter.wasm", counter())
-                .withHostNamespaces(Set.of("no/slash")))).hasMessageContaining("invalid host namespace 'no/slash'");
+        for (String bad : new String[] {"no space", "no\"quote", "no,comma", "", "ünicode", "x".repeat(1025)}) {
+            assertThatThrownBy(() -> deployer.deploy(DeployRequest.of("c", "counter.wasm", counter())
+                    .withHostNamespaces(Set.of(bad)))).hasMessageContaining("invalid host namespace '" + bad + "': ");
+        }
         ModuleHash missing = ModuleHash.parse("00".repeat(32));
         assertThatThrownBy(() -> deployer.deploy(DeployRequest.installed("c", missing)))
                 .isInstanceOfSatisfying(DeploymentException.class, e -> assertThat(e.reason()).isEqualTo(Reason.NOT_INSTALLED))

@@ -50,6 +50,7 @@ import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -117,35 +118,81 @@ public final class KelpieCommands {
     /**
      * Installs a module from a file or URL and deploys it as an actor type named after the file.
      *
-     * @see #install(String, String)
+     * @see #install(String, String, String, String, String, String, String, String)
      */
     @Descriptor("install a WASM module (file, file:, http:, https: or jar: URL) as an actor type named after the file")
-    public String install(@Descriptor("path or URL of the .wasm file") String source) {
-        return install(source, null);
+    public String install(
+            @Descriptor(TIMEOUT) @Parameter(names = "--timeout", absentValue = "") String timeout,
+            @Descriptor(MEMORY) @Parameter(names = "--memory", absentValue = "") String memory,
+            @Descriptor(MAILBOX) @Parameter(names = "--mailbox", absentValue = "") String mailbox,
+            @Descriptor(PAYLOAD) @Parameter(names = "--payload", absentValue = "") String payload,
+            @Descriptor(IDLE) @Parameter(names = "--idle", absentValue = "") String idle,
+            @Descriptor("path or URL of the .wasm file") String source) {
+        return install(timeout, memory, mailbox, payload, idle, source, null);
     }
 
     /**
-     * Installs a module from a file or URL into the registry and deploys it as actor type {@code type}
-     * with the default limits. An existing type of that name is hot-swapped to the new module (keeping its
-     * limits). A module that cannot be read, is not WebAssembly, is over the size cap, invalid, or cannot
-     * be instantiated changes nothing.
+     * Installs a module from a file or URL into the registry and deploys it as actor type {@code type}. An
+     * existing type of that name is hot-swapped to the new module (keeping its limits and host namespaces).
+     * A module that cannot be read, is not WebAssembly, is over the size cap, invalid, or cannot be
+     * instantiated changes nothing.
+     *
+     * @see #install(String, String, String, String, String, String, String, String)
      */
     @Descriptor("install a WASM module (file, file:, http:, https: or jar: URL) as actor type <type>; an existing type is hot-swapped")
-    public String install(@Descriptor("path or URL of the .wasm file") String source,
+    public String install(
+            @Descriptor(TIMEOUT) @Parameter(names = "--timeout", absentValue = "") String timeout,
+            @Descriptor(MEMORY) @Parameter(names = "--memory", absentValue = "") String memory,
+            @Descriptor(MAILBOX) @Parameter(names = "--mailbox", absentValue = "") String mailbox,
+            @Descriptor(PAYLOAD) @Parameter(names = "--payload", absentValue = "") String payload,
+            @Descriptor(IDLE) @Parameter(names = "--idle", absentValue = "") String idle,
+            @Descriptor("path or URL of the .wasm file") String source,
             @Descriptor("actor type name, [A-Za-z0-9._-]") String type) {
-        return guarded("install", () -> doInstall(source, type, null));
+        return install(timeout, memory, mailbox, payload, idle, source, type, null);
     }
 
     /**
-     * Like {@link #install(String, String)}, declaring the host namespaces the type may call besides the
-     * core ones (state, log, clock, random). Without this, a new type may call only the core namespaces.
+     * Installs and deploys like {@link #install(String, String, String, String, String, String, String)},
+     * declaring the host namespaces the type may call besides the core ones (state, log, clock, random);
+     * without them a new type may call only the core namespaces. The options set the type's limits
+     * ({@code --timeout 5s --memory 64MiB --mailbox 100 --payload 64KiB --idle 5m}, the notation of the
+     * {@code Kelpie-Module} header); an option not given keeps the replaced type's limit, else the runtime's
+     * default. An empty option value counts as not given.
      */
     @Descriptor("install a WASM module as actor type <type> that may call the given host namespaces besides the core ones")
-    public String install(@Descriptor("path or URL of the .wasm file") String source,
+    public String install(
+            @Descriptor(TIMEOUT) @Parameter(names = "--timeout", absentValue = "") String timeout,
+            @Descriptor(MEMORY) @Parameter(names = "--memory", absentValue = "") String memory,
+            @Descriptor(MAILBOX) @Parameter(names = "--mailbox", absentValue = "") String mailbox,
+            @Descriptor(PAYLOAD) @Parameter(names = "--payload", absentValue = "") String payload,
+            @Descriptor(IDLE) @Parameter(names = "--idle", absentValue = "") String idle,
+            @Descriptor("path or URL of the .wasm file") String source,
             @Descriptor("actor type name, [A-Za-z0-9._-]") String type,
-            @Descriptor("comma-separated host namespaces, e.g. actors,greeting") String namespaces) {
-        return guarded("install", () -> doInstall(source, type, namespaces));
+            @Descriptor("comma-separated host namespaces, e.g. actors,greeting or sample:namespace") String namespaces) {
+        LimitOptions limits = new LimitOptions(timeout, memory, mailbox, payload, idle);
+        return guarded("install", () -> doInstall(source, type, namespaces, limits));
     }
+
+    /** {@code install <source>} without options (Java callers and tests). */
+    String install(String source) {
+        return install("", "", "", "", "", source);
+    }
+
+    /** {@code install <source> <type>} without options (Java callers and tests). */
+    String install(String source, String type) {
+        return install("", "", "", "", "", source, type);
+    }
+
+    /** {@code install <source> <type> <namespaces>} without options (Java callers and tests). */
+    String install(String source, String type, String namespaces) {
+        return install("", "", "", "", "", source, type, namespaces);
+    }
+
+    private static final String TIMEOUT = "invocation timeout, e.g. 5s, 500ms, 1m";
+    private static final String MEMORY = "linear memory cap, e.g. 64MiB";
+    private static final String MAILBOX = "messages that may wait for one actor, e.g. 100";
+    private static final String PAYLOAD = "largest request payload and state value, e.g. 64KiB";
+    private static final String IDLE = "passivate an actor idle this long, e.g. 5m";
 
     /**
      * Undeploys an actor type (its active actors passivate) and removes its module from the registry when
@@ -159,7 +206,10 @@ public final class KelpieCommands {
     // ---------------------------------------------------------------------------------------------
     // listings
 
-    /** Installed modules: name, hash, size, language, execution mode and the deployed types running each. */
+    /**
+     * Installed modules: name, hash, size, language, the guest adapter that links its instances ({@code -}:
+     * waPC imports only), execution mode and the deployed types running each.
+     */
     @Descriptor("list installed WASM modules and the actor types running them")
     public String modules() {
         return guarded("modules", () -> {
@@ -168,12 +218,13 @@ public final class KelpieCommands {
                 return "(no modules installed)";
             }
             List<ActorType> types = runtime.types();
-            Table table = new Table("NAME", "SHA256", "SIZE", "LANGUAGE", "MODE", "TYPES").right(2);
+            Table table = new Table("NAME", "SHA256", "SIZE", "LANGUAGE", "ADAPTER", "MODE", "TYPES").right(2);
             for (ModuleDescriptor m : modules) {
                 String users = types.stream().filter(t -> m.hash().equals(t.module())).map(ActorType::name)
                         .sorted().collect(Collectors.joining(","));
                 table.add(m.name(), m.hash().shortHex(), m.sizeBytes(), m.guestLanguage(),
-                        m.executionMode().name().toLowerCase(Locale.ROOT), users.isEmpty() ? "-" : users);
+                        host.guestAdapterFor(m).orElse("-"), m.executionMode().name().toLowerCase(Locale.ROOT),
+                        users.isEmpty() ? "-" : users);
             }
             return table.render();
         });
@@ -230,12 +281,18 @@ public final class KelpieCommands {
         });
     }
 
-    /** Languages of the guest adapters available now, one per line. */
-    @Descriptor("list the guest adapter languages")
+    /** The guest adapters available now (by language) and the imports each supplies besides waPC's. */
+    @Descriptor("list the guest adapters and the imports each supplies")
     public String adapters() {
         return guarded("adapters", () -> {
-            List<String> languages = new ArrayList<>(new TreeSet<>(host.guestAdapters()));
-            return languages.isEmpty() ? "(none)" : String.join("\n", languages);
+            java.util.Map<String, List<String>> supplies = host.guestAdapterSupplies();
+            if (supplies.isEmpty()) {
+                return "(none)";
+            }
+            Table table = new Table("ADAPTER", "SUPPLIES");
+            new java.util.TreeMap<>(supplies).forEach((language, imports) ->
+                    table.add(language, imports.isEmpty() ? "-" : String.join(" ", imports)));
+            return table.render();
         });
     }
 
@@ -332,7 +389,7 @@ public final class KelpieCommands {
     // ---------------------------------------------------------------------------------------------
     // install details
 
-    private String doInstall(String source, String type, String namespaces) {
+    private String doInstall(String source, String type, String namespaces, LimitOptions limitOptions) {
         if (source == null || source.isBlank()) {
             throw new CommandException("install needs a file or URL: install <file-or-url> [type]");
         }
@@ -340,8 +397,10 @@ public final class KelpieCommands {
         String typeName = type == null ? defaultTypeName(from) : checkTypeName(type);
         byte[] bytes = from.read(registry.maxModuleBytes());
         // a new type may call only the core host namespaces unless the command declares more; a hot swap
-        // keeps the type's limits and namespaces (the deployer's defaults)
-        DeployRequest request = DeployRequest.of(typeName, from.name, bytes)
+        // keeps the type's limits and namespaces (the deployer's defaults) unless the command sets them
+        ActorLimits limits = limitOptions.isEmpty() ? null : limitOptions.applyTo(
+                runtime.type(typeName).map(ActorType::limits).orElseGet(runtime::defaultLimits));
+        DeployRequest request = DeployRequest.of(typeName, from.name, bytes).withLimits(limits)
                 .withHostNamespaces(namespaces == null ? null : parseNamespaces(namespaces));
         DeployResult r;
         try {
@@ -369,14 +428,12 @@ public final class KelpieCommands {
         return out.toString();
     }
 
+    /** The comma-separated namespaces; the deployer checks each (one rule for every way of deploying). */
     private static Set<String> parseNamespaces(String text) {
         Set<String> out = new java.util.LinkedHashSet<>();
         for (String ns : text.split(",")) {
             String n = ns.trim();
             if (!n.isEmpty()) {
-                if (!n.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '.' || c == '_' || c == '-')) {
-                    throw new CommandException("invalid host namespace '" + n + "': use letters, digits, '.', '_' or '-'");
-                }
                 out.add(n);
             }
         }

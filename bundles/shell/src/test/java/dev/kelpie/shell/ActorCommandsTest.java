@@ -135,7 +135,11 @@ class ActorCommandsTest extends ShellTestSupport {
 
     @Test
     void adaptersListsTheGuestAdapterLanguages() {
-        assertThat(run("kelpie:adapters", sh::adapters)).isEqualTo("assemblyscript\ngo\ntinygo\nwasi");
+        assertThat(run("kelpie:adapters", sh::adapters)).isEqualTo("ADAPTER         SUPPLIES\n"
+                + "assemblyscript  env.abort env.trace env.seed\n"
+                + "go              kelpie_go.next_call wasi_snapshot_preview1.* wasi_unstable.*\n"
+                + "tinygo          wasi_snapshot_preview1.* wasi_unstable.*\n"
+                + "wasi            wasi_snapshot_preview1.* wasi_unstable.*");
     }
 
     @Test

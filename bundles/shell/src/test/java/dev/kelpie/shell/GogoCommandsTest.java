@@ -88,8 +88,25 @@ class GogoCommandsTest extends ShellTestSupport {
                 assertThat(gogo(session, "invoke counter c1 increment")).isEqualTo("6");
                 assertThat(gogo(session, "kelpie:invoke counter c1 get ''")).isEqualTo("6");
                 assertThat(gogo(session, "kelpie:actors")).asString().contains("counter:c1");
-                assertThat(gogo(session, "kelpie:adapters")).isEqualTo("assemblyscript\ngo\ntinygo\nwasi");
+                assertThat(gogo(session, "kelpie:adapters")).isEqualTo("ADAPTER         SUPPLIES\n"
+                + "assemblyscript  env.abort env.trace env.seed\n"
+                + "go              kelpie_go.next_call wasi_snapshot_preview1.* wasi_unstable.*\n"
+                + "tinygo          wasi_snapshot_preview1.* wasi_unstable.*\n"
+                + "wasi            wasi_snapshot_preview1.* wasi_unstable.*");
                 assertThat(gogo(session, "kelpie:deactivate counter c1")).isEqualTo("deactivated counter:c1");
+
+                // limits as options (before or after the arguments), a waPC-style host namespace
+                assertThat(gogo(session, "kelpie:install --timeout 5s --memory 64MiB --mailbox 100 --payload 64KiB --idle 2m "
+                        + counter.toUri() + " limited sample:namespace,actors")).asString().startsWith("installed limited: ");
+                assertThat(kelpie.actors().type("limited").orElseThrow().limits()).isEqualTo(new dev.kelpie.api.actor.ActorLimits(
+                        java.time.Duration.ofSeconds(5), 64L << 20, 64 << 10, 100, java.time.Duration.ofMinutes(2)));
+                assertThat(kelpie.actors().type("limited").orElseThrow().hostNamespaces()).contains("sample:namespace");
+                assertThat(gogo(session, "kelpie:install " + counter.toUri() + " later --mailbox 3")).asString().startsWith("installed later: ");
+                assertThat(kelpie.actors().type("later").orElseThrow().limits().mailboxCapacity()).isEqualTo(3);
+                assertThat(gogo(session, "kelpie:install --mailbox 4 " + counter.toUri())).asString().startsWith("installed counter: ");
+                assertThat(kelpie.actors().type("counter").orElseThrow().limits().mailboxCapacity()).isEqualTo(4);
+                assertThat(catchThrowable(() -> session.execute("kelpie:install --idle forever " + counter.toUri() + " x")))
+                        .isInstanceOf(CommandException.class).hasMessageStartingWith("invalid --idle forever: ");
 
                 Throwable failure = catchThrowable(() -> session.execute("kelpie:invoke nope x op"));
                 assertThat(failure).isInstanceOf(CommandException.class)

@@ -1,9 +1,11 @@
 package dev.kelpie.shell;
 
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.kelpie.api.actor.ActorLimits;
 import dev.kelpie.api.module.ModuleHash;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -12,6 +14,7 @@ import java.net.InetSocketAddress;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,9 +47,9 @@ class InstallCommandsTest extends ShellTestSupport {
 
         String modules = run("kelpie:modules", sh::modules);
         assertThat(modules.lines()).hasSize(2);
-        assertThat(modules.lines().findFirst().orElseThrow()).matches("NAME +SHA256 +SIZE +LANGUAGE +MODE +TYPES");
+        assertThat(modules.lines().findFirst().orElseThrow()).matches("NAME +SHA256 +SIZE +LANGUAGE +ADAPTER +MODE +TYPES");
         assertThat(modules.lines().skip(1).findFirst().orElseThrow())
-                .matches("counter\\.wasm +" + hash + " +" + Files.size(file) + " +rust +compiled +counter");
+                .matches("counter\\.wasm +" + hash + " +" + Files.size(file) + " +rust +- +compiled +counter");
 
         String types = run("kelpie:types", sh::types);
         assertThat(types.lines()).containsExactly(
@@ -297,6 +300,50 @@ class InstallCommandsTest extends ShellTestSupport {
         ModuleHash hash = kelpie.registry().list().get(0).hash();
         assertThat(sh.modules()).contains(hash.shortHex());
         assertThat(sh.types()).contains("counter.wasm@" + hash.shortHex());
+    }
+
+    @Test
+    void installTakesTheTypesLimitsAsOptions() throws IOException {
+        Path file = write("counter.wasm", resource(COUNTER));
+        run("kelpie:install --timeout 5s --memory 64MiB --mailbox 100 --payload 64KiB --idle 2m " + file + " c",
+                () -> sh.install("5s", "64MiB", "100", "64KiB", "2m", file.toString(), "c"));
+        ActorLimits limits = kelpie.actors().type("c").orElseThrow().limits();
+        assertThat(limits).isEqualTo(new ActorLimits(Duration.ofSeconds(5), 64L << 20, 64 << 10, 100, Duration.ofMinutes(2)));
+        assertThat(sh.types()).containsPattern("c +counter\\.wasm@\\w+ +5s +64MiB +100 +core");
+
+        // a hot swap with one option keeps the other limits of the type
+        sh.install("", "", "7", "", "", file.toString(), "c");
+        assertThat(kelpie.actors().type("c").orElseThrow().limits()).isEqualTo(limits.withMailboxCapacity(7));
+        // without options, a hot swap keeps them all
+        sh.install(file.toString(), "c");
+        assertThat(kelpie.actors().type("c").orElseThrow().limits()).isEqualTo(limits.withMailboxCapacity(7));
+    }
+
+    @Test
+    void badLimitOptionsNameTheOptionAndChangeNothing() throws IOException {
+        Path file = write("counter.wasm", resource(COUNTER));
+        assertThatThrownBy(() -> sh.install("5", "", "", "", "", file.toString(), "c"))
+                .isInstanceOf(CommandException.class).hasMessage("invalid --timeout 5: '5' is not a duration like 500ms, 30s, 5m or 1h");
+        assertThatThrownBy(() -> sh.install("", "lots", "", "", "", file.toString(), "c"))
+                .isInstanceOf(CommandException.class).hasMessageStartingWith("invalid --memory lots: ");
+        assertThatThrownBy(() -> sh.install("", "", "0", "", "", file.toString(), "c"))
+                .isInstanceOf(CommandException.class).hasMessage("invalid --mailbox 0: mailboxCapacity must be at least 1, was 0");
+        assertThatThrownBy(() -> sh.install("", "", "many", "", "", file.toString(), "c"))
+                .isInstanceOf(CommandException.class).hasMessageStartingWith("invalid --mailbox many: ");
+        assertThatThrownBy(() -> sh.install("", "", "", "4GiB", "", file.toString(), "c"))
+                .isInstanceOf(CommandException.class).hasMessageContaining("over the largest payload limit");
+        assertThatThrownBy(() -> sh.install("", "", "", "", "0s", file.toString(), "c"))
+                .isInstanceOf(CommandException.class).hasMessageStartingWith("invalid --idle 0s: ");
+        assertThat(kelpie.actors().type("c")).isEmpty();
+    }
+
+    @Test
+    void installAcceptsWapcStyleHostNamespaces() throws IOException {
+        Path file = write("counter.wasm", resource(COUNTER));
+        sh.install(file.toString(), "c", "sample:namespace, actors");
+        assertThat(kelpie.actors().type("c").orElseThrow().hostNamespaces()).containsExactlyInAnyOrder("sample:namespace", "actors");
+        assertThatThrownBy(() -> sh.install(file.toString(), "d", "a\"b"))
+                .isInstanceOf(CommandException.class).hasMessageContaining("invalid host namespace 'a\"b'");
     }
 
     @Test

@@ -195,6 +195,30 @@ public final class ChicoryWapcHost implements WapcHost {
         return adapters.stream().map(GuestAdapter::language).sorted().collect(Collectors.toList());
     }
 
+    @Override
+    public Map<String, List<String>> guestAdapterSupplies() {
+        Map<String, List<String>> out = new java.util.TreeMap<>();
+        for (GuestAdapter adapter : adapters) {
+            out.put(adapter.language(), supplies(adapter));
+        }
+        return out;
+    }
+
+    @Override
+    public java.util.Optional<String> guestAdapterFor(ModuleDescriptor module) {
+        return java.util.Optional.ofNullable(bestAdapter(module)).map(GuestAdapter::language);
+    }
+
+    /** What an adapter says it supplies; a broken adapter supplies nothing that can be listed. */
+    private static List<String> supplies(GuestAdapter adapter) {
+        try {
+            List<String> supplies = adapter.supplies();
+            return supplies == null ? List.of() : List.copyOf(supplies);
+        } catch (RuntimeException e) {
+            return List.of();
+        }
+    }
+
     // ---- instantiation ----
 
     @Override
@@ -353,7 +377,7 @@ public final class ChicoryWapcHost implements WapcHost {
         return best;
     }
 
-    private static ImportValues link(ModuleDescriptor module, WapcGuestInstance wapc, GuestAdapter adapter,
+    private ImportValues link(ModuleDescriptor module, WapcGuestInstance wapc, GuestAdapter adapter,
             GuestBinding binding) {
         Map<String, ImportFunction> available = new HashMap<>();
         for (ImportFunction f : binding.imports()) {
@@ -381,12 +405,24 @@ public final class ChicoryWapcHost implements WapcHost {
         }
         if (!missing.isEmpty()) {
             String who = adapter == null
-                    ? "no guest adapter recognises it (guest language: " + module.guestLanguage() + ")"
+                    ? "no guest adapter recognises it (guest language: " + module.guestLanguage() + "; "
+                            + describeAdapters() + ")"
                     : "guest adapter: " + adapter.language();
             throw new ModuleInstantiationException(module.label(), "it imports what the host cannot satisfy: "
                     + String.join(", ", missing) + "; " + who);
         }
         return ImportValues.builder().withFunctions(linked).build();
+    }
+
+    /** The adapters available now and what each supplies, for the error of a module no adapter takes. */
+    private String describeAdapters() {
+        Map<String, List<String>> supplies = guestAdapterSupplies();
+        if (supplies.isEmpty()) {
+            return "no guest adapters are installed";
+        }
+        return "guest adapters: " + supplies.entrySet().stream()
+                .map(e -> e.getKey() + (e.getValue().isEmpty() ? "" : " supplies " + String.join(" ", e.getValue())))
+                .collect(Collectors.joining(", "));
     }
 
     private static String signature(ImportFunction f) {

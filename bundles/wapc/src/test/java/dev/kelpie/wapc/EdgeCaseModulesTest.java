@@ -77,6 +77,21 @@ class EdgeCaseModulesTest {
     }
 
     @Test
+    void aModuleNoAdapterTakesIsRefusedListingTheAdaptersAndWhatTheySupply() {
+        host.addGuestAdapter(new AssemblyScriptAdapter());
+        ModuleInstantiationException e = failsToStart("unsatisfiable-imports");
+        assertThat(e.getMessage()).contains("env.missing_fn (i32) -> (i32)",
+                "wasi_snapshot_preview1.fd_write (i32, i32, i32, i32) -> (i32)", "env.table (table",
+                "no guest adapter recognises it (guest language: ",
+                "; guest adapters: assemblyscript supplies env.abort env.trace env.seed)");
+        assertThat(host.guestAdapterFor(Guests.wat("unsatisfiable-imports").descriptor())).isEmpty();
+        assertThat(host.guestAdapterFor(Guests.compiled(Guests.ASSEMBLYSCRIPT).descriptor())).contains("assemblyscript");
+        assertThat(host.guestAdapterFor(Guests.compiled(Guests.RUST).descriptor())).isEmpty();
+        assertThat(host.guestAdapterSupplies()).containsOnlyKeys("assemblyscript")
+                .containsEntry("assemblyscript", java.util.List.of("env.abort", "env.trace", "env.seed"));
+    }
+
+    @Test
     void aWapcImportWithTheWrongSignatureIsNamedWithBothTypes() {
         assertThat(failsToStart("wrong-wapc-signature").getMessage())
                 .contains("wapc.__guest_response (i32) -> () (the host has (i32, i32) -> ())");
@@ -205,7 +220,7 @@ class EdgeCaseModulesTest {
         ModuleInstantiationException e = catchThrowableOfType(ModuleInstantiationException.class,
                 () -> host.instantiate(Guests.compiled(Guests.ASSEMBLYSCRIPT), InstanceOptions.labelled("as")));
         assertThat(e.getMessage()).contains("env.abort (i32, i32, i32, i32) -> ()",
-                "no guest adapter recognises it (guest language: assemblyscript)");
+                "no guest adapter recognises it (guest language: assemblyscript; no guest adapters are installed)");
 
         AssemblyScriptAdapter adapter = new AssemblyScriptAdapter();
         host.addGuestAdapter(adapter);

@@ -2,7 +2,10 @@ package dev.kelpie.api.wapc;
 
 import dev.kelpie.api.host.HostFunctionKey;
 import dev.kelpie.api.module.CompiledModule;
+import dev.kelpie.api.module.ModuleDescriptor;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.osgi.annotation.versioning.ProviderType;
 
 /** Creates waPC instances of compiled modules and dispatches their host calls to host functions. */
@@ -23,4 +26,22 @@ public interface WapcHost {
 
     /** Languages of the guest adapters available now. */
     List<String> guestAdapters();
+
+    /**
+     * The guest adapters available now and the imports each supplies ({@code GuestAdapter.supplies()}), by
+     * language in name order. By default every adapter of {@link #guestAdapters()} with no imports listed.
+     */
+    default Map<String, List<String>> guestAdapterSupplies() {
+        Map<String, List<String>> out = new java.util.TreeMap<>();
+        guestAdapters().forEach(language -> out.put(language, List.of()));
+        return out;
+    }
+
+    /**
+     * The language of the guest adapter that would link a module instantiated now (the one that recognises
+     * it best), or empty when none does (the module then gets only the {@code wapc} imports).
+     */
+    default Optional<String> guestAdapterFor(ModuleDescriptor module) {
+        return Optional.empty();
+    }
 }

@@ -1,4 +1,4 @@
 /** The waPC host: instances of guest modules and calls into them. */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("0.2.0")
+@org.osgi.annotation.versioning.Version("0.3.0")
 package dev.kelpie.api.wapc;

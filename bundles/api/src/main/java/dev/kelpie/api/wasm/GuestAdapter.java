@@ -1,6 +1,7 @@
 package dev.kelpie.api.wasm;
 
 import dev.kelpie.api.module.ModuleDescriptor;
+import java.util.List;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
@@ -21,6 +22,15 @@ public interface GuestAdapter {
      * that recognises a toolchain's signature imports should answer more than one that only offers WASI).
      */
     int recognise(ModuleDescriptor module);
+
+    /**
+     * The imports this adapter supplies, for listings and for the error that names a module's unprovided
+     * imports: {@code module.name} ({@code env.abort}), or {@code module.*} for a whole import module
+     * ({@code wasi_snapshot_preview1.*}). Empty by default.
+     */
+    default List<String> supplies() {
+        return List.of();
+    }
 
     /** Binds the adapter to one new instance: the imports it supplies, with per-instance state. */
     GuestBinding bind(GuestContext context);

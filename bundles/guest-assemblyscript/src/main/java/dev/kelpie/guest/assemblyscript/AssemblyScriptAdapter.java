@@ -63,6 +63,12 @@ public final class AssemblyScriptAdapter implements GuestAdapter {
         return LANGUAGE;
     }
 
+    /** {@code env.abort}, {@code env.trace} and {@code env.seed}. */
+    @Override
+    public java.util.List<String> supplies() {
+        return java.util.List.of("env.abort", "env.trace", "env.seed");
+    }
+
     @Override
     public int recognise(ModuleDescriptor module) {
         if (LANGUAGE.equals(module.guestLanguage())) {

@@ -96,6 +96,12 @@ public final class GoAdapter implements GuestAdapter {
      * Go (its producers section, or the registry's guess). A Go command that never calls {@code kelpie.Serve}
      * so fails with a message saying so instead of the host's "no __guest_call". Else 0.
      */
+    /** {@code kelpie_go.next_call} and WASI preview 1 (and {@code wasi_unstable}). */
+    @Override
+    public List<String> supplies() {
+        return List.of(MODULE + "." + NEXT_CALL, "wasi_snapshot_preview1.*", "wasi_unstable.*");
+    }
+
     @Override
     public int recognise(ModuleDescriptor module) {
         if (!module.exportsFunction("_start") || module.exportsFunction("__guest_call")) {

@@ -58,6 +58,12 @@ public final class WasiAdapter implements GuestAdapter {
         return LANGUAGE;
     }
 
+    /** Every import of {@code wasi_snapshot_preview1} and of its predecessor {@code wasi_unstable}. */
+    @Override
+    public java.util.List<String> supplies() {
+        return java.util.List.of("wasi_snapshot_preview1.*", "wasi_unstable.*");
+    }
+
     /** {@link #SCORE} when the module imports WASI and nothing else besides waPC, else 0. */
     @Override
     public int recognise(ModuleDescriptor module) {
