@@ -20,6 +20,9 @@ import org.apache.felix.utils.manifest.Parser;
  *
  * {@code path} is required; every other attribute defaults to the runtime's default limits. Without
  * {@code namespaces} the type may call only the core host namespaces (state, log, clock, random).
+ * {@code namespaces} is a quoted, comma-separated list; waPC-style names such as {@code sample:namespace}
+ * work (the deployment service checks every name, with the same rule as {@code kelpie:install}). Durations
+ * and sizes are parsed by {@link ActorLimits#parseDuration} and {@link ActorLimits#parseSize}.
  */
 final class ModuleHeader {
     static final String NAME = "Kelpie-Module";

@@ -29,6 +29,13 @@ class ModuleHeaderTest {
     }
 
     @Test
+    void waPcStyleNamespacesAreKeptAsWritten() {
+        ModuleHeader.Entry e = ModuleHeader.parse("b 1.0",
+                "t;path=a.wasm;namespaces=\"sample:namespace, wasmbus:sample/v1,actors\"").get(0);
+        assertThat(e.namespaces()).containsExactly("sample:namespace", "wasmbus:sample/v1", "actors");
+    }
+
+    @Test
     void errorsNameBundleTypeAndProblem() {
         assertThatThrownBy(() -> ModuleHeader.parse("b 1.0", " "))
                 .hasMessage("bundle b 1.0: the Kelpie-Module header is empty");
