@@ -3,6 +3,7 @@
 #   rust/testbed/testbed.wasm            (Rust, SDK rust/kelpie-guest, Debian rustc 1.63)
 #   rust/counter/counter.wasm            (Rust example actor `counter`, same SDK and flags)
 #   rust/counter/counter-v2.wasm         (the same with --cfg counter_v2: `version` answers 2)
+#   rust/counter/counter-example.wasm    (--cfg counter_example: increment/get/reset only, for counter-rust)
 #   rust/{echo,greeter}/<name>.wasm      (Rust example actors `echo` and `greeter`)
 #   rust/wasi-guest/wasi-guest.wasm      (Rust on wasm32-wasi: the same SDK plus std's WASI use)
 #   assemblyscript/<name>/<name>.wasm    (AssemblyScript 0.28.x pinned by package-lock.json: testbed,
@@ -87,6 +88,13 @@ build_rust() { # <root dir to write rust/<name>/<name>.wasm under>
     -o "$work/counter-v2.wasm" "$HERE/rust/counter/src/lib.rs"
   node "$HERE/tools/strip-exports.mjs" "$work/counter-v2.wasm" "$root/rust/counter/counter-v2.wasm" \
     __heap_base __data_end
+  # The example actor counter-rust: increment/get/reset only, no hooks (like the C and AssemblyScript ones).
+  "$RUSTC" "${RUST_FLAGS[@]}" --crate-type cdylib --crate-name counter -C metadata=counter --cfg counter_example \
+    -C lto -C strip=symbols -C link-arg=-zstack-size=65536 \
+    --extern kelpie_guest="$work/libkelpie_guest.rlib" \
+    -o "$work/counter-example.wasm" "$HERE/rust/counter/src/lib.rs"
+  node "$HERE/tools/strip-exports.mjs" "$work/counter-example.wasm" "$root/rust/counter/counter-example.wasm" \
+    __heap_base __data_end
 }
 
 # A Rust guest on wasm32-wasi: the SDK built again for that target, the same flags otherwise.
@@ -164,7 +172,7 @@ GUESTS=()
 for name in "${RUST_GUESTS[@]}"; do
   GUESTS+=("rust/$name/$name.wasm")
 done
-GUESTS+=(rust/counter/counter-v2.wasm)
+GUESTS+=(rust/counter/counter-v2.wasm rust/counter/counter-example.wasm)
 GUESTS+=(rust/wasi-guest/wasi-guest.wasm)
 for name in "${AS_GUESTS[@]}"; do
   GUESTS+=("assemblyscript/$name/$name.wasm")

@@ -28,8 +28,15 @@
 //! Lifecycle hooks: `kelpie_on_activate` logs `activated` (log level info) and adds 1 to the
 //! decimal state key `activations`, trapping if the state call fails; `kelpie_on_deactivate`
 //! logs `deactivated`.
+//!
+//! Built with `--cfg counter_example` (`counter-example.wasm`, the example actor `counter-rust`) it
+//! has only `increment`, `get` and `reset` and no lifecycle hooks: the same actor as the C and
+//! AssemblyScript counters.
+#![cfg_attr(counter_example, allow(dead_code))]
 
-use kelpie_guest::{actors, log, register, state};
+#[cfg(not(counter_example))]
+use kelpie_guest::log;
+use kelpie_guest::{actors, register, state};
 use std::cell::UnsafeCell;
 
 const COUNT: &str = "count";
@@ -40,6 +47,12 @@ pub extern "C" fn wapc_init() {
     register("increment", increment);
     register("get", get);
     register("reset", reset);
+    #[cfg(not(counter_example))]
+    register_test_operations();
+}
+
+#[cfg(not(counter_example))]
+fn register_test_operations() {
     register("add_then_fail", add_then_fail);
     register("add_then_trap", add_then_trap);
     register("add_then_spin", add_then_spin);
@@ -62,6 +75,7 @@ fn version(_payload: &[u8]) -> Result<Vec<u8>, String> {
     Ok(VERSION.as_bytes().to_vec())
 }
 
+#[cfg(not(counter_example))]
 #[no_mangle]
 pub extern "C" fn kelpie_on_activate() {
     log::info("activated");
@@ -75,6 +89,7 @@ pub extern "C" fn kelpie_on_activate() {
     }
 }
 
+#[cfg(not(counter_example))]
 #[no_mangle]
 pub extern "C" fn kelpie_on_deactivate() {
     log::info("deactivated");
