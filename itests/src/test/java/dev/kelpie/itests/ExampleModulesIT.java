@@ -24,7 +24,8 @@ public class ExampleModulesIT extends KelpieTestSupport {
     static final List<String> LANGUAGES = List.of(
             "rust",
             "assemblyscript",
-            "c");
+            "c",
+            "go");
 
     static String examplesJar(String language) {
         return "kelpie.itests.examples." + language + ".jar";
