@@ -296,7 +296,10 @@ public final class KelpieCommands {
         });
     }
 
-    /** Per actor type: invocations, failures, timeouts, rejections, active actors and latency percentiles. */
+    /**
+     * Per actor type: invocations, failures, timeouts, rejections, active actors, latency percentiles and the
+     * output lines dropped by the rate limit.
+     */
     @Descriptor("show invocation counters and latencies per actor type")
     public String stats() {
         return guarded("stats", () -> {
@@ -305,10 +308,10 @@ public final class KelpieCommands {
                 return "(no actor types deployed)";
             }
             Table table = new Table("TYPE", "INVOCATIONS", "FAILURES", "TIMEOUTS", "REJECTED", "ACTIVE",
-                    "P50(µs)", "P99(µs)", "MAX(µs)").right(1, 2, 3, 4, 5, 6, 7, 8);
+                    "P50(µs)", "P99(µs)", "MAX(µs)", "DROPPED-LINES").right(1, 2, 3, 4, 5, 6, 7, 8, 9);
             for (ActorTypeStats s : stats) {
                 table.add(s.type(), s.invocations(), s.failures(), s.timeouts(), s.rejected(), s.activeActors(),
-                        s.p50Micros(), s.p99Micros(), s.maxMicros());
+                        s.p50Micros(), s.p99Micros(), s.maxMicros(), s.droppedOutputLines());
             }
             return table.render();
         });

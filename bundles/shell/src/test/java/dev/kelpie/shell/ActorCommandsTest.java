@@ -106,9 +106,9 @@ class ActorCommandsTest extends ShellTestSupport {
         sh.invoke("tb", "x", "echo", "ok");
         String out = run("kelpie:stats", sh::stats);
         List<String> lines = out.lines().toList();
-        assertThat(lines.get(0)).matches("TYPE +INVOCATIONS +FAILURES +TIMEOUTS +REJECTED +ACTIVE +P50\\(µs\\) +P99\\(µs\\) +MAX\\(µs\\)");
-        assertThat(lines.get(1)).matches("counter +5 +0 +0 +0 +2 +\\d+ +\\d+ +\\d+");
-        assertThat(lines.get(2)).matches("tb +2 +1 +0 +0 +1 +\\d+ +\\d+ +\\d+");
+        assertThat(lines.get(0)).matches("TYPE +INVOCATIONS +FAILURES +TIMEOUTS +REJECTED +ACTIVE +P50\\(µs\\) +P99\\(µs\\) +MAX\\(µs\\) +DROPPED-LINES");
+        assertThat(lines.get(1)).matches("counter +5 +0 +0 +0 +2 +\\d+ +\\d+ +\\d+ +0");
+        assertThat(lines.get(2)).matches("tb +2 +1 +0 +0 +1 +\\d+ +\\d+ +\\d+ +0");
         // numbers are right-aligned under their headers
         assertThat(lines.get(1).length()).isEqualTo(lines.get(0).length());
         String[] counter = lines.get(1).trim().split(" +");
