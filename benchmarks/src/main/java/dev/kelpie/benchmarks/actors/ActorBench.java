@@ -7,6 +7,9 @@ import dev.kelpie.api.state.StateStore;
 import dev.kelpie.api.module.CompiledModule;
 import dev.kelpie.benchmarks.Guests;
 import dev.kelpie.guest.assemblyscript.AssemblyScriptAdapter;
+import dev.kelpie.guest.go.GoAdapter;
+import dev.kelpie.guest.tinygo.TinyGoAdapter;
+import dev.kelpie.guest.wasi.WasiAdapter;
 import dev.kelpie.host.actors.ActorsHostFunctions;
 import dev.kelpie.host.log.LogHostFunctions;
 import dev.kelpie.host.state.StateHostFunctions;
@@ -25,7 +28,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real actor runtime wired in plain Java, as the runtime's own test fixture does it: a
- * {@link ChicoryModuleRegistry} (compiled mode), a {@link ChicoryWapcHost} with the built-in
+ * {@link ChicoryModuleRegistry} (compiled mode), a {@link ChicoryWapcHost} with every guest adapter (AssemblyScript,
+ * WASI, TinyGo, Go, as the embedded Kelpie wires them) and the built-in
  * {@code state}, {@code log} and {@code actors} host functions, a state store and a
  * {@link KelpieActorRuntime}. The registry is the runtime's, so {@link #install} compiles a guest once and
  * both the runtime and the benchmarks' bare-instance baselines use that same compiled module.
@@ -61,7 +65,11 @@ public final class ActorBench implements AutoCloseable {
     public ActorBench(StateStore store, RuntimeSettings settings) {
         this.store = store;
         host.setConsole((module, label, line) -> { });
-        host.addGuestAdapter(new AssemblyScriptAdapter()); // only for the AssemblyScript testbed
+        // every adapter, in the embedded Kelpie's default order (Rust and Zig-shaped guests need none)
+        host.addGuestAdapter(new AssemblyScriptAdapter(new WasiAdapter()));
+        host.addGuestAdapter(new WasiAdapter());
+        host.addGuestAdapter(new TinyGoAdapter());
+        host.addGuestAdapter(new GoAdapter());
         StateHostFunctions.all().forEach(host::register);
         LogHostFunctions.all().forEach(host::register);
         ActorsHostFunctions.all().forEach(host::register);
