@@ -21,6 +21,7 @@ RATIOS = {
     "FibBenchmark": [("kelpie", "plainJava"), ("rawChicory", "plainJava"), ("kelpie", "rawChicory"),
                      ("kelpieInterpreted", "kelpie")],
     "InstantiateBenchmark": [("kelpie", "rawBuild"), ("kelpie", "rawBuildInit"), ("kelpie", "rawCappedInit")],
+    "LanguagesBenchmark": [("echo", "bareEcho"), ("activate", "bareInstantiate")],
 }
 
 
@@ -57,7 +58,7 @@ def main():
                 best, median = min(iters), statistics.median(iters)
         err = pm.get("scoreError")
         err = None if err is None or err != err else err  # NaN when there is one sample
-        rows[(cls, params, method)] = dict(score=pm["score"], best=best, median=median, p50=p50, unit=pm["scoreUnit"])
+        rows[(cls, params, method)] = dict(score=pm["score"], error=err, best=best, median=median, p50=p50, unit=pm["scoreUnit"])
         print(f"| {cls}.{method} | {params or '-'} | {mode} | {fmt(pm['score'])} | {fmt(err)} | {fmt(best)} "
               f"| {fmt(median)} | {fmt(p50)} | {fmt(p90)} | {pm['scoreUnit']} |")
 
@@ -92,6 +93,49 @@ def main():
             line += f", {sample[0]['p50'] / sample[1]['p50']:.2f}× from the sampled p50s"
         print(line + " (target ≤ 1.3×)")
 
+    languages(rows)
+
+
+def languages(rows):
+    """LanguagesBenchmark side by side: one row per language, times with their error, ratios to the
+    language's own bare instance and to Rust (the reference column), all from the same run."""
+    cls = "LanguagesBenchmark"
+    by = {}  # (method, language) -> row
+    for (c, params, method), row in rows.items():
+        if c == cls and "=" in params:
+            by[(method, params.split("=", 1)[1])] = row
+    if not by:
+        return
+    langs = []
+    for (_, lang) in by:
+        if lang not in langs:
+            langs.append(lang)
+
+    def t(method, lang):
+        r = by.get((method, lang))
+        return "-" if r is None else f"{fmt(r['score'])} ± {fmt(r['error'])}"
+
+    def q(a, b):
+        return f"{a['score'] / b['score']:.2f}×" if a and b else "-"
+
+    g = lambda m, l: by.get((m, l))
+    print()
+    print("| language | echo ns/msg | bare echo ns/call | echo / bare | echo / Rust echo | bare / Rust bare "
+          "| increment ns/msg | increment / Rust | increment / own echo |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for lang in langs:
+        print(f"| {lang} | {t('echo', lang)} | {t('bareEcho', lang)} | {q(g('echo', lang), g('bareEcho', lang))} "
+              f"| {q(g('echo', lang), g('echo', 'rust'))} | {q(g('bareEcho', lang), g('bareEcho', 'rust'))} "
+              f"| {t('increment', lang)} | {q(g('increment', lang), g('increment', 'rust'))} "
+              f"| {q(g('increment', lang), g('echo', lang))} |")
+    print()
+    print("| language | activation µs | bare instantiate + echo µs | activation / bare | activation / Rust "
+          "| bare / Rust bare |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for lang in langs:
+        print(f"| {lang} | {t('activate', lang)} | {t('bareInstantiate', lang)} "
+              f"| {q(g('activate', lang), g('bareInstantiate', lang))} | {q(g('activate', lang), g('activate', 'rust'))} "
+              f"| {q(g('bareInstantiate', lang), g('bareInstantiate', 'rust'))} |")
 
 if __name__ == "__main__":
     main()
