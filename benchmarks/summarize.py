@@ -97,8 +97,9 @@ def main():
 
 
 def languages(rows):
-    """LanguagesBenchmark side by side: one row per language, times with their error, ratios to the
-    language's own bare instance and to Rust (the reference column), all from the same run."""
+    """LanguagesBenchmark side by side: one row per language, the median iteration (and the mean ± JMH's
+    99.9% error), ratios of the medians to the language's own bare instance and to Rust (the reference
+    column), all from the same run."""
     cls = "LanguagesBenchmark"
     by = {}  # (method, language) -> row
     for (c, params, method), row in rows.items():
@@ -113,10 +114,11 @@ def languages(rows):
 
     def t(method, lang):
         r = by.get((method, lang))
-        return "-" if r is None else f"{fmt(r['score'])} ± {fmt(r['error'])}"
+        return "-" if r is None else f"**{fmt(r['median'])}** ({fmt(r['score'])} ± {fmt(r['error'])})"
 
+    # ratios of the median iterations: on a shared machine one descheduled iteration moves a mean a lot
     def q(a, b):
-        return f"{a['score'] / b['score']:.2f}×" if a and b else "-"
+        return f"{a['median'] / b['median']:.2f}×" if a and b and a['median'] and b['median'] else "-"
 
     g = lambda m, l: by.get((m, l))
     print()
