@@ -121,6 +121,14 @@ def languages(rows):
         return f"{a['median'] / b['median']:.2f}×" if a and b and a['median'] and b['median'] else "-"
 
     g = lambda m, l: by.get((m, l))
+    has = lambda *methods: any(m in methods for (m, _) in by)
+    if has("echo", "bareEcho", "increment"):
+        calls(langs, t, q, g)
+    if has("activate", "bareInstantiate"):
+        activations(langs, t, q, g)
+
+
+def calls(langs, t, q, g):
     print()
     print("| language | echo ns/msg | bare echo ns/call | echo / bare | echo / Rust echo | bare / Rust bare "
           "| increment ns/msg | increment / Rust | increment / own echo |")
@@ -130,6 +138,9 @@ def languages(rows):
               f"| {q(g('echo', lang), g('echo', 'rust'))} | {q(g('bareEcho', lang), g('bareEcho', 'rust'))} "
               f"| {t('increment', lang)} | {q(g('increment', lang), g('increment', 'rust'))} "
               f"| {q(g('increment', lang), g('echo', lang))} |")
+
+
+def activations(langs, t, q, g):
     print()
     print("| language | activation µs | bare instantiate + echo µs | activation / bare | activation / Rust "
           "| bare / Rust bare |")
