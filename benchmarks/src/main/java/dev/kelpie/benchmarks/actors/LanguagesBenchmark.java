@@ -63,6 +63,8 @@ public class LanguagesBenchmark {
         switch (language) {
             case "rust": return ActorBench.TESTBED;
             case "assemblyscript": return ActorBench.TESTBED_AS;
+            case "rust-echo": return "/wasm/rust/echo.wasm"; // the example actors: only op echo
+            case "assemblyscript-echo": return "/wasm/assemblyscript/echo.wasm";
             case "c": return "/wasm/c/echo/echo.wasm";
             case "go": return "/wasm/go/echo/echo.wasm";
             case "tinygo-reactor": return "/wasm/wat/tinygo-reactor.wasm"; // TinyGo's shape (WAT), not a TinyGo build
@@ -76,6 +78,7 @@ public class LanguagesBenchmark {
     static String counterGuest(String language) {
         switch (language) {
             case "rust": return ActorBench.COUNTER;
+            case "assemblyscript": return "/wasm/assemblyscript/counter.wasm";
             case "c": return "/wasm/c/counter/counter.wasm";
             case "go": return "/wasm/go/counter/counter.wasm";
             default: throw new IllegalArgumentException("no counter guest for language " + language);
@@ -85,7 +88,8 @@ public class LanguagesBenchmark {
     /** The language of the echo and activation benchmarks. */
     @State(Scope.Benchmark)
     public static class Language {
-        @Param({"rust", "assemblyscript", "c", "go", "tinygo-reactor", "tinygo-legacy", "zig"})
+        @Param({"rust", "assemblyscript", "rust-echo", "assemblyscript-echo", "c", "go", "tinygo-reactor",
+                "tinygo-legacy", "zig"})
         public String language;
     }
 
@@ -139,7 +143,7 @@ public class LanguagesBenchmark {
     /** The language's counter on one actor, in-memory store. */
     @State(Scope.Benchmark)
     public static class Counter {
-        @Param({"rust", "c", "go"})
+        @Param({"rust", "assemblyscript", "c", "go"})
         public String counter;
 
         ActorBench bench;
