@@ -11,6 +11,9 @@
 #   c/<name>/<name>.wasm                 (C on wasi-libc, SDK c/kelpie.h, Debian clang 14: echo, counter,
 #                                         greeter, and wasi-testbed for the WASI adapter's tests)
 #   go/<name>/<name>.wasm                (standard Go 1.23, GOOS=wasip1, SDK go/kelpie: echo, counter, greeter)
+#   tinygo-shaped/<name>/<name>.wasm     (the C examples echo, counter, greeter in the shape of TinyGo 0.35's
+#                                         `-target=wasip1 -buildmode=c-shared` output, producers section
+#                                         naming TinyGo; TinyGo itself is not installable here)
 #   wat/*.wasm                           (edge-case modules and ecosystem-shaped guests for tests, wabt's
 #                                         wat2wasm; tools/add-producers.mjs adds a producers section)
 # Usage: wasm-modules/build.sh           build and overwrite the committed .wasm files
@@ -168,6 +171,26 @@ build_go() { # <root dir to write go/<name>/<name>.wasm under>
   done
 }
 
+# TinyGo-shaped guests: the C examples (c/<name>/<name>.c, included by tinygo-shaped/<name>/<name>.c) as a
+# wasi-libc reactor like TinyGo's c-shared build mode: exports _initialize, wapc_init (registers the
+# handlers; the host runs it after _initialize), __guest_call and memory; imports only wapc and
+# wasi_snapshot_preview1. --strip-all drops clang's name and producers sections; add-producers.mjs then
+# writes TinyGo's, so the registry names the language tinygo (docs/guests/tinygo.md).
+TINYGO_SHAPED=(echo counter greeter) # tinygo-shaped/<name>/<name>.c -> tinygo-shaped/<name>/<name>.wasm
+TINYGO_PRODUCERS=("language=Go 1.23" "processed-by=tinygo 0.35.0")
+TINYGO_SHAPED_FLAGS=("${C_FLAGS[@]/-Wl,--strip-debug/-Wl,--strip-all}")
+
+build_tinygo_shaped() { # <root dir to write tinygo-shaped/<name>/<name>.wasm under>
+  local root="$1" work="$TMP/tinygo-shaped" name
+  mkdir -p "$work"
+  for name in "${TINYGO_SHAPED[@]}"; do
+    mkdir -p "$root/tinygo-shaped/$name"
+    (cd "$HERE" && "$CLANG" "${TINYGO_SHAPED_FLAGS[@]}" -o "$work/$name.wasm" "tinygo-shaped/$name/$name.c")
+    node "$HERE/tools/add-producers.mjs" "$work/$name.wasm" "$root/tinygo-shaped/$name/$name.wasm" \
+      "${TINYGO_PRODUCERS[@]}"
+  done
+}
+
 GUESTS=()
 for name in "${RUST_GUESTS[@]}"; do
   GUESTS+=("rust/$name/$name.wasm")
@@ -182,6 +205,9 @@ for name in "${C_GUESTS[@]}"; do
 done
 for name in "${GO_GUESTS[@]}"; do
   GUESTS+=("go/$name/$name.wasm")
+done
+for name in "${TINYGO_SHAPED[@]}"; do
+  GUESTS+=("tinygo-shaped/$name/$name.wasm")
 done
 for wat in "$HERE"/wat/*.wat; do
   GUESTS+=("wat/$(basename "${wat%.wat}").wasm")
@@ -214,6 +240,7 @@ build_all() { # <dir to write GUESTS paths under>
   build_assemblyscript "$root"
   build_c "$root"
   build_go "$root"
+  build_tinygo_shaped "$root"
   build_wat "$root/wat"
 }
 

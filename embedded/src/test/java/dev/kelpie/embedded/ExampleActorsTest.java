@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.kelpie.api.actor.ActorInvocationException;
 import dev.kelpie.api.actor.ActorRef;
+import dev.kelpie.api.module.ModuleDescriptor;
+import dev.kelpie.api.module.ModuleExport;
+import dev.kelpie.api.module.ModuleImport;
 import java.io.IOException;
 import java.util.List;
 import java.util.Set;
@@ -16,14 +19,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The example actors echo, counter and greeter give the same answers and errors in every guest language
- * (wasm-modules/{rust,assemblyscript,c}).
+ * (wasm-modules/{rust,assemblyscript,c,tinygo-shaped}).
  */
 @Timeout(60)
 class ExampleActorsTest {
     private static Kelpie.Module example(Kelpie kelpie, String language, String name) throws IOException {
         // the Rust example counter is the test counter built with --cfg counter_example
         String file = language.equals("rust") && name.equals("counter") ? "counter-example" : name;
-        String path = language.equals("c") ? "/wasm/c/" + name + "/" + name + ".wasm" : "/wasm/" + language + "/" + file + ".wasm";
+        String path = language.equals("c") || language.equals("tinygo-shaped")
+                ? "/wasm/" + language + "/" + name + "/" + name + ".wasm" : "/wasm/" + language + "/" + file + ".wasm";
         return kelpie.load(name + "-" + language + ".wasm", KelpieTest.resource(path));
     }
 
@@ -40,7 +44,7 @@ class ExampleActorsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"rust", "assemblyscript", "c"})
+    @ValueSource(strings = {"rust", "assemblyscript", "c", "tinygo-shaped"})
     void theExampleActorsAnswerAlike(String language) throws IOException {
         List<String> console = new CopyOnWriteArrayList<>();
         try (Kelpie kelpie = Kelpie.builder()
@@ -79,8 +83,24 @@ class ExampleActorsTest {
         }
     }
 
+    /** The TinyGo-shaped examples (C in TinyGo's c-shared shape) are listed, and served, as TinyGo modules. */
     @ParameterizedTest
-    @ValueSource(strings = {"rust", "assemblyscript", "c"})
+    @ValueSource(strings = {"echo", "counter", "greeter"})
+    void theTinyGoShapedExamplesLookLikeTinyGo(String name) throws IOException {
+        try (Kelpie kelpie = Kelpie.builder().build()) {
+            ModuleDescriptor module = example(kelpie, "tinygo-shaped", name).descriptor();
+            assertThat(module.guestLanguage()).isEqualTo("tinygo");
+            assertThat(module.producers()).contains("processed-by=tinygo 0.35.0");
+            assertThat(module.exports()).extracting(ModuleExport::name)
+                    .containsExactlyInAnyOrder("memory", "_initialize", "wapc_init", "__guest_call");
+            assertThat(module.imports()).extracting(ModuleImport::module)
+                    .allMatch(m -> m.equals("wapc") || m.equals("wasi_snapshot_preview1"));
+            assertThat(kelpie.host().guestAdapters()).contains("tinygo");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"rust", "assemblyscript", "c", "tinygo-shaped"})
     void aGreeterWithoutTheGreetingHostFunctionSaysSo(String language) throws IOException {
         try (Kelpie kelpie = Kelpie.builder().build()) {
             kelpie.deploy("greeter", example(kelpie, language, "greeter"), kelpie.actors().defaultLimits(),

@@ -25,7 +25,8 @@ public class ExampleModulesIT extends KelpieTestSupport {
             "rust",
             "assemblyscript",
             "c",
-            "go");
+            "go",
+            "tinygo");
 
     static String examplesJar(String language) {
         return "kelpie.itests.examples." + language + ".jar";
