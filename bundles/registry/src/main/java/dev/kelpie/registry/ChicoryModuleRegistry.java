@@ -23,8 +23,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -252,11 +250,7 @@ public final class ChicoryModuleRegistry implements ModuleRegistry {
     }
 
     static ModuleHash sha256(byte[] bytes) {
-        try {
-            return ModuleHash.of(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JVM has no SHA-256", e);
-        }
+        return ModuleHash.sha256(bytes);
     }
 
     /** An installed module: descriptor, parsed module and its machine factory. */

@@ -17,8 +17,6 @@ import dev.kelpie.api.module.ModuleRejectedException;
 import dev.kelpie.api.wapc.InstanceOptions;
 import dev.kelpie.api.wapc.WapcHost;
 import dev.kelpie.api.wapc.WapcInstance;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -174,7 +172,7 @@ public final class DeploymentService implements ModuleDeployer {
             throw new DeploymentException(source, request.type(), Reason.REJECTED, "the module is " + bytes.length
                     + " bytes, over the size cap of " + cap + " bytes (max_module_bytes)");
         }
-        ModuleHash hash = sha256(bytes);
+        ModuleHash hash = ModuleHash.sha256(bytes);
         boolean present;
         synchronized (lock) {
             present = registry.find(hash).isPresent();
@@ -331,14 +329,6 @@ public final class DeploymentService implements ModuleDeployer {
 
     private static boolean namespaceChar(int c) {
         return c > ' ' && c < 0x7f && c != ',' && c != '"';
-    }
-
-    private static ModuleHash sha256(byte[] bytes) {
-        try {
-            return ModuleHash.of(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JVM has no SHA-256", e);
-        }
     }
 
     private static String describe(Throwable e) {

@@ -1,5 +1,7 @@
 package dev.kelpie.api.module;
 
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Objects;
 
@@ -28,6 +30,15 @@ public final class ModuleHash implements Comparable<ModuleHash> {
             throw new IllegalArgumentException("a SHA-256 digest has 32 bytes");
         }
         return new ModuleHash(HEX.formatHex(sha256));
+    }
+
+    /** The identity of these module bytes: their SHA-256. */
+    public static ModuleHash sha256(byte[] moduleBytes) {
+        try {
+            return of(MessageDigest.getInstance("SHA-256").digest(moduleBytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JVM has no SHA-256", e);
+        }
     }
 
     public String hex() {
