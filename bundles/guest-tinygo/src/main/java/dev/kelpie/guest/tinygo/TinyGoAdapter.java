@@ -1,7 +1,6 @@
 package dev.kelpie.guest.tinygo;
 
 import dev.kelpie.api.module.ModuleDescriptor;
-import dev.kelpie.api.module.ModuleImport;
 import dev.kelpie.api.wasm.GuestAdapter;
 import dev.kelpie.api.wasm.GuestBinding;
 import dev.kelpie.api.wasm.GuestContext;
@@ -79,15 +78,7 @@ public final class TinyGoAdapter implements GuestAdapter {
 
     @Override
     public int recognise(ModuleDescriptor module) {
-        if (!LANGUAGE.equals(module.guestLanguage())) {
-            return 0;
-        }
-        for (ModuleImport i : module.imports()) {
-            if (!i.module().equals("wapc") && !WasiImports.isWasiModule(i.module())) {
-                return 0;
-            }
-        }
-        return SCORE;
+        return LANGUAGE.equals(module.guestLanguage()) && WasiImports.importsOnlyWapcAndWasi(module) ? SCORE : 0;
     }
 
     @Override

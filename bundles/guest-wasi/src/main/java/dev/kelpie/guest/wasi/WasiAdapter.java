@@ -1,7 +1,6 @@
 package dev.kelpie.guest.wasi;
 
 import dev.kelpie.api.module.ModuleDescriptor;
-import dev.kelpie.api.module.ModuleImport;
 import dev.kelpie.api.wasm.GuestAdapter;
 import dev.kelpie.api.wasm.GuestBinding;
 import dev.kelpie.api.wasm.GuestContext;
@@ -67,15 +66,7 @@ public final class WasiAdapter implements GuestAdapter {
     /** {@link #SCORE} when the module imports WASI and nothing else besides waPC, else 0. */
     @Override
     public int recognise(ModuleDescriptor module) {
-        boolean wasi = false;
-        for (ModuleImport i : module.imports()) {
-            if (WasiImports.isWasiModule(i.module())) {
-                wasi = true;
-            } else if (!i.module().equals("wapc")) {
-                return 0;
-            }
-        }
-        return wasi ? SCORE : 0;
+        return WasiImports.importsOnlyWapcAndWasi(module) && !WasiImports.importedWasiModules(module).isEmpty() ? SCORE : 0;
     }
 
     @Override

@@ -92,6 +92,16 @@ public final class WasiImports implements GuestBinding {
         return MODULES.contains(moduleName);
     }
 
+    /** Whether a module imports nothing but waPC ({@code wapc}) and WASI (either module name). */
+    public static boolean importsOnlyWapcAndWasi(ModuleDescriptor module) {
+        for (ModuleImport i : module.imports()) {
+            if (!i.module().equals("wapc") && !isWasiModule(i.module())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The WASI module names a module imports from (empty when it does not use WASI). */
     public static Set<String> importedWasiModules(ModuleDescriptor module) {
         Set<String> names = new TreeSet<>();
