@@ -31,6 +31,10 @@ final class Activation implements ActorContext {
     static final int OK = 0;
     static final int FULL = 1;
     static final int RETIRED = 2;
+    /** {@link #claimForCaller}: the caller owns the activation and runs its message itself. */
+    static final int CLAIMED = 3;
+    /** {@link #claimForCaller}: the message is queued for the pool (a worker still owns the activation). */
+    static final int QUEUED = 4;
     /** At most this many messages per batch... */
     private static final int BATCH = 64;
     /** ...and a batch ends after the turn that takes it past this, so a slow actor holds a worker for one turn. */
@@ -115,6 +119,24 @@ final class Activation implements ActorContext {
         }
     }
 
+    /**
+     * The caller-runs fast path's claim: queues {@code envelope} only if nothing else is queued (so it
+     * never overtakes), then takes the scheduled flag the way {@link #schedule} does, but keeps it
+     * instead of putting the activation in the ready queue.
+     *
+     * @return {@link #CLAIMED}: the caller must run {@link #drain(TurnSlot, Envelope)} itself;
+     *     {@link #QUEUED}: a worker owns the activation and will run the message; {@link #RETIRED} or
+     *     {@link #FULL}: nothing was queued (something is queued already, or the activation is retired)
+     */
+    int claimForCaller(Envelope envelope) {
+        int q = queued.get();
+        if (q != 0 || !queued.compareAndSet(0, 1)) {
+            return q < 0 ? RETIRED : FULL;
+        }
+        mailbox.offerLast(envelope);
+        return scheduled.compareAndSet(false, true) ? CLAIMED : QUEUED;
+    }
+
     /** Fails every message still queued (shutdown); the mailbox stays usable. */
     void failQueued(ActorInvocationException reason) {
         Envelope e;
@@ -134,22 +156,30 @@ final class Activation implements ActorContext {
 
     /**
      * Runs one batch: up to {@link #BATCH} messages, ending early after the turn that takes the batch past
-     * {@link #BATCH_NANOS}; then, if more wait, goes back to the tail of the ready queue. Called by a
-     * worker that took this activation from the ready queue.
+     * {@link #BATCH_NANOS}, or after {@code last}; then, if more wait, goes back to the tail of the ready
+     * queue. Called by a worker that took this activation from the ready queue, or by a caller that
+     * claimed it ({@link #claimForCaller}); {@code slot} shows the watchdog where the turns run.
+     *
+     * @param last the caller's own message, after which a caller stops; null for a worker
      */
-    void drain() {
+    void drain(TurnSlot slot, Envelope last) {
+        slot.set(this);
         long start = System.nanoTime();
+        long now = start;
+        // the type is looked up once per batch, and again only when a deploy or undeploy superseded it
+        DeployedType current = runtime.deployed(id.namespace());
         try {
             for (int n = 0; n < BATCH; n++) {
-                if (n > 0 && System.nanoTime() - start > BATCH_NANOS) {
+                if (n > 0 && now - start > BATCH_NANOS) {
                     break;
                 }
                 Envelope e = mailbox.peekFirst();
                 if (e == null) {
                     break;
                 }
-                // one look-up of the type per message, shared by the suspension check and the turn
-                DeployedType current = runtime.deployed(id.namespace());
+                if (current == null || current.superseded) {
+                    current = runtime.deployed(id.namespace());
+                }
                 if (e.kind == Envelope.Kind.INVOKE && current != null && current.suspended) {
                     // held at the head until the type is deployed again (the deploy reschedules us). It is
                     // never taken out and put back: an urgent deactivation queued meanwhile stays in front.
@@ -160,9 +190,13 @@ final class Activation implements ActorContext {
                     continue; // failed by the shutdown meanwhile
                 }
                 queued.decrementAndGet();
-                process(e, current);
+                now = process(e, current, now);
+                if (e == last) {
+                    break;
+                }
             }
         } finally {
+            slot.set(null);
             scheduled.set(false);
         }
         runtime.testHooks.batchEnded(this);
@@ -178,12 +212,13 @@ final class Activation implements ActorContext {
         }
     }
 
-    private void process(Envelope e, DeployedType current) {
+    /** Runs one message; {@code now} is a recent {@code nanoTime}. Returns the {@code nanoTime} at its end. */
+    private long process(Envelope e, DeployedType current, long now) {
         try {
             if (e.kind == Envelope.Kind.DEACTIVATE) {
                 e.deactivated.complete(passivate());
             } else {
-                handle(e, current);
+                return handle(e, current, now);
             }
         } catch (Throwable t) {
             // never let one message kill the worker: fail it, discard the instance, log it, carry on
@@ -201,38 +236,47 @@ final class Activation implements ActorContext {
                 e.deactivated.completeExceptionally(t);
             }
         }
+        return System.nanoTime();
     }
 
     // ---- turns ----
 
-    private void handle(Envelope e, DeployedType current) {
+    /**
+     * Runs one invocation: activates first if needed, then the turn, then commits its state. One
+     * {@code nanoTime} at the end of the turn serves the idle clock, the latency and the next turn's
+     * deadline; {@code now} (the previous one) starts this turn's deadline unless activation came first.
+     */
+    private long handle(Envelope e, DeployedType current, long now) {
         if (runtime.refusingTurns()) {
             complete(e, null, new ActorInvocationException(id, e.operation, Reason.SHUT_DOWN,
-                    "the actor runtime shut down before this message ran"), null);
-            return;
+                    "the actor runtime shut down before this message ran"), null, System.nanoTime());
+            return System.nanoTime();
         }
         if (current == null) {
             passivate();
+            long end = System.nanoTime();
             complete(e, null, new ActorInvocationException(id, e.operation, Reason.SHUT_DOWN,
-                    "actor type '" + id.namespace() + "' is not deployed any more"), null);
-            return;
+                    "actor type '" + id.namespace() + "' is not deployed any more"), null, end);
+            return end;
         }
         if (active && type != current) {
             if (type.sameCodeAs(current)) {
                 type = current;
             } else {
                 passivate(); // hot swap: the old code's on-deactivate, then activate the new code
+                now = System.nanoTime();
             }
         }
-        if (!active && !activate(current, e)) {
-            return;
+        if (!active) {
+            if (!activate(current, e)) {
+                return System.nanoTime();
+            }
+            now = System.nanoTime();
         }
-        TurnState state = newTurnState(e.operation);
         byte[] response = null;
         Throwable failure = null;
-        this.turn = state;
-        this.current = e;
-        beginTurn(System.nanoTime() + type.type.limits().invocationTimeout().toNanos());
+        this.current = e; // the turn's TurnState is made on the first state() call, if any
+        beginTurn(now + type.invocationTimeoutNanos);
         try {
             if (instance != null) {
                 response = instance.invoke(e.operation, e.payload);
@@ -246,23 +290,25 @@ final class Activation implements ActorContext {
             failure = t;
         } finally {
             boolean timedOut = endTurn();
-            this.turn = null;
             this.current = null;
             if (timedOut) {
                 failure = new TimedOut();
             }
         }
+        TurnState state = this.turn;
+        this.turn = null;
         turns++;
-        lastActiveNanos = System.nanoTime();
+        long end = System.nanoTime();
+        lastActiveNanos = end;
         collectDroppedLines();
-        ResourceExhausted overLimit = state.overLimit();
+        ResourceExhausted overLimit = state == null ? null : state.overLimit();
         if (overLimit != null && !(failure instanceof TimedOut)) {
             if (failure != null) {
                 translate(e.operation, failure); // discards the instance if the failure calls for it
             }
             failure = overLimit; // whatever the actor answered, a turn past the write cap does not commit
         }
-        if (failure == null) {
+        if (failure == null && state != null) {
             try {
                 state.commit();
             } catch (RuntimeException commitFailure) {
@@ -270,10 +316,11 @@ final class Activation implements ActorContext {
             }
         }
         if (failure == null) {
-            complete(e, response, null, null);
-            return;
+            complete(e, response, null, null, end);
+            return end;
         }
-        complete(e, null, translate(e.operation, failure), failure instanceof TimedOut ? Reason.TIMEOUT : null);
+        complete(e, null, translate(e.operation, failure), failure instanceof TimedOut ? Reason.TIMEOUT : null, end);
+        return end;
     }
 
     private TurnState newTurnState(String operation) {
@@ -319,7 +366,7 @@ final class Activation implements ActorContext {
                 message == null || message.isBlank() ? failure.getClass().getName() : message, failure);
     }
 
-    private void complete(Envelope e, byte[] response, ActorInvocationException failure, Reason timeoutMark) {
+    private void complete(Envelope e, byte[] response, ActorInvocationException failure, Reason timeoutMark, long now) {
         DeployedType t = type != null ? type : runtime.deployed(id.namespace());
         if (t != null) {
             TypeStats s = t.stats;
@@ -330,7 +377,7 @@ final class Activation implements ActorContext {
                     s.timeouts.increment();
                 }
             }
-            s.recordLatency(System.nanoTime() - e.enqueuedNanos);
+            s.recordLatency(now - e.enqueuedNanos);
         }
         if (failure == null) {
             e.result.complete(response);
@@ -347,7 +394,7 @@ final class Activation implements ActorContext {
     private boolean activate(DeployedType t, Envelope e) {
         type = t;
         long timeoutMillis = t.type.limits().invocationTimeout().toMillis();
-        long deadline = System.nanoTime() + t.type.limits().invocationTimeout().toNanos();
+        long deadline = System.nanoTime() + t.invocationTimeoutNanos;
         ActorMemoryBudget.Account account = t.type.isWasm() ? runtime.memoryBudget().account() : null;
         WapcInstance created = null;
         Actor createdNative = null;
@@ -392,7 +439,7 @@ final class Activation implements ActorContext {
                 why = new ActorInvocationException(id, e.operation, Reason.ACTIVATION_FAILED,
                         message == null || message.isBlank() ? failure.toString() : message, failure);
             }
-            complete(e, null, why, failure instanceof TimedOut ? Reason.TIMEOUT : null);
+            complete(e, null, why, failure instanceof TimedOut ? Reason.TIMEOUT : null, System.nanoTime());
             return false;
         }
         instance = created;
@@ -413,7 +460,8 @@ final class Activation implements ActorContext {
                             + "the instance was discarded"
                     : hookFailure.getMessage();
             complete(e, null, new ActorInvocationException(id, e.operation, Reason.ACTIVATION_FAILED,
-                    "on-activate failed: " + why, hookFailure), hookFailure instanceof TimedOut ? Reason.TIMEOUT : null);
+                    "on-activate failed: " + why, hookFailure), hookFailure instanceof TimedOut ? Reason.TIMEOUT : null,
+                    System.nanoTime());
             return false;
         }
         return true;
@@ -463,8 +511,7 @@ final class Activation implements ActorContext {
 
     /** Runs on-activate or on-deactivate as a turn of its own, until {@code deadline}; returns its failure or null. */
     private Throwable runHook(boolean activating, long deadline) {
-        TurnState state = newTurnState(activating ? ON_ACTIVATE : ON_DEACTIVATE);
-        this.turn = state;
+        this.turn = null; // made on the hook's first state() call, if any
         this.current = Envelope.invoke(activating ? ON_ACTIVATE : ON_DEACTIVATE, new byte[0], Envelope.NO_CHAIN);
         Throwable failure = null;
         beginTurn(deadline);
@@ -482,10 +529,11 @@ final class Activation implements ActorContext {
             if (endTurn()) {
                 failure = new TimedOut();
             }
-            this.turn = null;
             this.current = null;
         }
-        if (failure == null) {
+        TurnState state = this.turn;
+        this.turn = null;
+        if (failure == null && state != null) {
             try {
                 state.commit();
             } catch (RuntimeException commitFailure) {
@@ -500,7 +548,7 @@ final class Activation implements ActorContext {
         if (!active) {
             return false;
         }
-        Throwable failure = runHook(false, System.nanoTime() + type.type.limits().invocationTimeout().toNanos());
+        Throwable failure = runHook(false, System.nanoTime() + type.invocationTimeoutNanos);
         if (failure != null) {
             runtime.log(System.Logger.Level.WARNING, "on-deactivate of actor " + id + " failed; its state changes were dropped: "
                     + (failure instanceof TimedOut ? "it ran past the invocation timeout" : failure.getMessage()));
@@ -615,7 +663,12 @@ final class Activation implements ActorContext {
     public ActorState state() {
         TurnState t = turn;
         if (t == null) {
-            throw new IllegalStateException("actor " + id + " has no turn in progress: state is only reachable inside a turn");
+            Envelope e = current;
+            if (e == null) {
+                throw new IllegalStateException("actor " + id + " has no turn in progress: state is only reachable inside a turn");
+            }
+            t = newTurnState(e.operation); // lazily: a turn that never touches state makes none
+            turn = t;
         }
         return t;
     }

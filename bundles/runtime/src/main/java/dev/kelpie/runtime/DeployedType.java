@@ -18,11 +18,16 @@ final class DeployedType {
     final Set<String> hostNamespaces;
     /** While suspended, its actors hold their messages (a code update is under way). */
     volatile boolean suspended;
+    /** Set once a deploy replaced this deployment or an undeploy removed it: look the type up again. */
+    volatile boolean superseded;
+    /** The type's invocation timeout, in nanoseconds (read on every turn). */
+    final long invocationTimeoutNanos;
 
     DeployedType(ActorType type, CompiledModule compiled, TypeStats stats) {
         this.type = type;
         this.compiled = compiled;
         this.stats = stats;
+        this.invocationTimeoutNanos = type.limits().invocationTimeout().toNanos();
         if (type.hostNamespaces() == null) {
             this.hostNamespaces = null;
         } else {

@@ -24,7 +24,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -51,6 +50,15 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * an actor waits for at most about one turn per worker ahead of it. The pool stays a
  * {@link ForkJoinPool} because an actor waiting for another actor blocks through
  * {@link ForkJoinPool#managedBlock}, which adds a spare worker meanwhile.
+ *
+ * <p>Caller runs: a blocking {@link ActorRef#call} from a thread that is not a worker, to a WASM actor
+ * with nothing queued and no worker on it, queues its message and claims the actor the way a worker
+ * would, then runs the turn on its own thread (at most {@code caller_run_turns} callers at once): no
+ * hand-off to a worker and no wake-up of the caller. Messages that arrive meanwhile wait in the mailbox
+ * and go to the pool when the caller's turn ends.
+ *
+ * <p>The watchdog checks deadlines only where turns can run (one {@link TurnSlot} per worker and per
+ * caller slot), so idle actors cost it nothing per tick.
  */
 @Component(service = ActorRuntime.class, configurationPid = KelpieActorRuntime.PID)
 @Designate(ocd = KelpieActorRuntime.Config.class)
@@ -99,6 +107,10 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
         @AttributeDefinition(description = "Seconds ActorRef.call waits beyond the type's invocation timeout "
                 + "(time in the mailbox) before it fails with TIMEOUT")
         int call__wait__allowance__seconds() default 30;
+
+        @AttributeDefinition(description = "Threads calling ActorRef.call that may at once run a turn of an idle WASM "
+                + "actor themselves (the caller-runs fast path); 0 = off, -1 = as many as workers")
+        int caller__run__turns() default -1;
     }
 
     private final ModuleRegistry registry;
@@ -113,6 +125,12 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
     /** Activations with messages to run, oldest first; each entry has one pool task that will take it. */
     private final ConcurrentLinkedQueue<Activation> ready = new ConcurrentLinkedQueue<>();
     private final Runnable runReady = this::runReady;
+    /** The turn slots of the live pool workers (each registers its own while it runs). */
+    private final java.util.Set<TurnSlot> workerSlots = ConcurrentHashMap.newKeySet();
+    /** The slots callers run turns in (the caller-runs fast path); empty when it is off. */
+    private final TurnSlot[] callerSlots;
+    /** How often idle actors are looked for: an eighth of the shortest idle timeout, 250 ms to 30 s. */
+    private volatile long idleScanNanos = IDLE_SCAN_NANOS;
     private final ActorMemoryBudget memoryBudget;
     private final Thread watchdog;
     volatile TestHooks testHooks = TestHooks.NONE;
@@ -132,7 +150,8 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
                         config.default__mailbox__capacity(), Duration.ofSeconds(config.default__idle__timeout__seconds())),
                 config.max__total__memory__bytes() > 0 ? config.max__total__memory__bytes()
                         : RuntimeSettings.DEFAULT_MAX_TOTAL_MEMORY_BYTES,
-                config.max__turn__write__bytes(), Duration.ofSeconds(config.call__wait__allowance__seconds())));
+                config.max__turn__write__bytes(), Duration.ofSeconds(config.call__wait__allowance__seconds()))
+                .withCallerRunTurns(config.caller__run__turns()));
     }
 
     public KelpieActorRuntime(ModuleRegistry registry, WapcHost wapcHost, StateStore store, RuntimeSettings settings) {
@@ -142,12 +161,12 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
         this.settings = settings;
         this.memoryBudget = new ActorMemoryBudget(settings.maxTotalMemoryBytes());
         AtomicInteger threads = new AtomicInteger();
-        this.executor = new ForkJoinPool(settings.workers(), pool -> {
-            ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
-            t.setName("kelpie-actor-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        }, (t, e) -> LOG.log(System.Logger.Level.ERROR, "uncaught in " + t.getName() + " (the pool replaces it)", e), true);
+        this.callerSlots = new TurnSlot[settings.callerRunSlots()];
+        for (int i = 0; i < callerSlots.length; i++) {
+            callerSlots[i] = new TurnSlot();
+        }
+        this.executor = new ForkJoinPool(settings.workers(),
+                pool -> new TurnSlot.Worker(pool, "kelpie-actor-" + threads.incrementAndGet(), workerSlots), (t, e) -> LOG.log(System.Logger.Level.ERROR, "uncaught in " + t.getName() + " (the pool replaces it)", e), true);
         this.watchdog = new Thread(this::watch, "kelpie-watchdog");
         this.watchdog.setDaemon(true);
         this.watchdog.start();
@@ -176,9 +195,20 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
         }
         TypeStats stats = statsByType.computeIfAbsent(type.name(), n -> new TypeStats());
         DeployedType previous = types.put(type.name(), new DeployedType(type, compiled, stats));
+        if (previous != null) {
+            previous.superseded = true;
+        }
+        updateIdleScan();
         if (previous != null && previous.suspended) {
             rescheduleType(type.name()); // messages held during the update now run on the new code
         }
+    }
+
+    /** The idle scan runs at an eighth of the shortest idle timeout deployed, every 250 ms to 30 s. */
+    private void updateIdleScan() {
+        long shortest = types.values().stream().mapToLong(t -> t.type.limits().idleTimeout().toNanos()).min()
+                .orElse(Long.MAX_VALUE);
+        idleScanNanos = Math.max(IDLE_SCAN_NANOS, Math.min(TimeUnit.SECONDS.toNanos(30), shortest / 8));
     }
 
     @Override
@@ -220,6 +250,8 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
         if (removed == null) {
             return false;
         }
+        removed.superseded = true;
+        updateIdleScan();
         List<CompletableFuture<Boolean>> done = new ArrayList<>();
         for (Activation a : directory.values()) {
             if (a.id.namespace().equals(typeName)) {
@@ -293,27 +325,43 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
 
     CompletableFuture<byte[]> send(ActorId id, String operation, byte[] payload, ActorId[] callChain) {
         String op = operation == null ? "" : operation;
+        DeployedType type;
+        try {
+            type = admit(id, op, payload);
+        } catch (ActorInvocationException refused) {
+            return CompletableFuture.failedFuture(refused);
+        }
+        return enqueue(id, type, Envelope.invoke(op, payload == null ? new byte[0] : payload.clone(), callChain));
+    }
+
+    /** Checks a message before it is queued; returns its type or throws why it is refused. */
+    private DeployedType admit(ActorId id, String op, byte[] payload) {
         if (closed) {
-            return failed(id, op, Reason.SHUT_DOWN, "the actor runtime is shut down");
+            throw new ActorInvocationException(id, op, Reason.SHUT_DOWN, "the actor runtime is shut down");
         }
         testHooks.sendPassedOpenCheck();
         DeployedType type = types.get(id.namespace());
         if (type == null) {
-            return failed(id, op, Reason.UNKNOWN_TYPE, "no actor type '" + id.namespace() + "' is deployed"
+            throw new ActorInvocationException(id, op, Reason.UNKNOWN_TYPE, "no actor type '" + id.namespace() + "' is deployed"
                     + (types.isEmpty() ? "" : " (deployed: " + String.join(", ", new java.util.TreeSet<>(types.keySet())) + ")"));
         }
         if (op.isEmpty() || op.length() > MAX_OPERATION_CHARS) {
-            return failed(id, op, Reason.BAD_OPERATION, op.isEmpty() ? "the operation name is empty"
+            throw new ActorInvocationException(id, op, Reason.BAD_OPERATION, op.isEmpty() ? "the operation name is empty"
                     : "the operation name is longer than " + MAX_OPERATION_CHARS + " characters");
         }
-        byte[] body = payload == null ? new byte[0] : payload.clone();
+        int length = payload == null ? 0 : payload.length;
         int maxPayload = type.type.limits().maxPayloadBytes();
-        if (body.length > maxPayload) {
+        if (length > maxPayload) {
             type.stats.rejected.increment();
-            return failed(id, op, Reason.PAYLOAD_TOO_LARGE, "payload is " + body.length + " bytes, over the limit of "
-                    + maxPayload + " bytes of type '" + id.namespace() + "'");
+            throw new ActorInvocationException(id, op, Reason.PAYLOAD_TOO_LARGE, "payload is " + length
+                    + " bytes, over the limit of " + maxPayload + " bytes of type '" + id.namespace() + "'");
         }
-        Envelope e = Envelope.invoke(op, body, callChain);
+        return type;
+    }
+
+    /** Queues an admitted message in the actor's mailbox (activating the directory entry if needed). */
+    private CompletableFuture<byte[]> enqueue(ActorId id, DeployedType type, Envelope e) {
+        String op = e.operation;
         int capacity = type.type.limits().mailboxCapacity();
         while (true) {
             Activation a = directory.computeIfAbsent(id, k -> new Activation(k, this));
@@ -329,8 +377,99 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
         }
     }
 
-    private static CompletableFuture<byte[]> failed(ActorId id, String op, Reason reason, String detail) {
-        return CompletableFuture.failedFuture(new ActorInvocationException(id, op, reason, detail));
+    /**
+     * {@code ActorRef.call}: sends one message and waits at most {@code maxWaitNanos} for the answer. When
+     * the caller may run the turn itself ({@link #runsOnCaller}) it does, and the answer is there when the
+     * turn ends; otherwise the message goes through the mailbox and a worker as {@link #send} does.
+     */
+    byte[] call(ActorId id, String operation, byte[] payload, Duration maxWait) {
+        String op = operation == null ? "" : operation;
+        CompletableFuture<byte[]> reply;
+        long waitNanos;
+        try {
+            DeployedType type = admit(id, op, payload);
+            waitNanos = maxWait != null ? maxWait.toNanos()
+                    : 2 * type.invocationTimeoutNanos + settings.callWaitAllowance().toNanos();
+            Envelope e = Envelope.invoke(op, payload == null ? new byte[0] : payload.clone(), Envelope.NO_CHAIN);
+            reply = runsOnCaller(id, type, e, waitNanos) ? e.result : enqueue(id, type, e);
+        } catch (ActorInvocationException refused) {
+            reply = CompletableFuture.failedFuture(refused);
+            waitNanos = 1;
+        }
+        try {
+            return reply.get(waitNanos, TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof ActorInvocationException) {
+                ActorInvocationException cause = (ActorInvocationException) e.getCause();
+                // a new exception with the caller's stack, as ActorRef.call's default does
+                throw new ActorInvocationException(cause.actor(), cause.operation(), cause.reason(), cause.detail(), cause);
+            }
+            throw new java.util.concurrent.CompletionException(e.getCause());
+        } catch (TimeoutException e) {
+            throw new ActorInvocationException(id, op, Reason.TIMEOUT, "no answer within "
+                    + TimeUnit.NANOSECONDS.toMillis(waitNanos) + " ms; the message may still run: its outcome is unknown");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ActorInvocationException(id, op, Reason.TIMEOUT,
+                    "the caller was interrupted while waiting; the message may still run: its outcome is unknown");
+        }
+    }
+
+    /**
+     * The caller-runs fast path. Taken only for a WASM actor (the watchdog's interrupt stops a guest, so
+     * the caller's wait stays bounded; native code may ignore it), when the caller is not a worker and not
+     * interrupted, its wait covers a passivation, an activation and a turn (3 × the invocation timeout),
+     * a caller slot is free, and the actor has nothing queued and no worker on it. The caller then runs
+     * the batch up to its own message on its own thread, under the same deadline, stats and budget as a
+     * worker; messages that arrive meanwhile go to the pool when it ends.
+     *
+     * @return true when {@code e} was run here or queued (then its future completes as usual); false when
+     *     nothing was done with it and it must be sent the ordinary way
+     */
+    private boolean runsOnCaller(ActorId id, DeployedType type, Envelope e, long waitNanos) {
+        TurnSlot[] slots = callerSlots;
+        if (slots.length == 0 || !type.type.isWasm() || waitNanos < 3 * type.invocationTimeoutNanos) {
+            return false;
+        }
+        Thread caller = Thread.currentThread();
+        if (caller instanceof TurnSlot.Worker || caller.isInterrupted()) {
+            return false; // a worker waits through the pool; an interrupted caller gets its TIMEOUT at once
+        }
+        Activation a = directory.get(id);
+        if (a == null) {
+            a = directory.computeIfAbsent(id, k -> new Activation(k, this));
+        }
+        if (a.queued() != 0) {
+            return false;
+        }
+        TurnSlot slot = null;
+        int start = (int) (caller.getId() % slots.length);
+        for (int i = 0; i < slots.length && slot == null; i++) {
+            TurnSlot s = slots[(start + i) % slots.length];
+            if (s.claim(a)) {
+                slot = s;
+            }
+        }
+        if (slot == null) {
+            return false; // as many callers run turns as allowed: this one waits for a worker
+        }
+        int claimed = a.claimForCaller(e);
+        if (claimed != Activation.CLAIMED) {
+            slot.set(null);
+            return claimed == Activation.QUEUED;
+        }
+        try {
+            testHooks.callerRunClaimed(a);
+            a.drain(slot, e);
+        } catch (Throwable t) {
+            // drain fails its messages itself; as in runReady, nothing may leave the actor unscheduled
+            slot.set(null);
+            log(System.Logger.Level.ERROR, "internal failure while a caller ran actor " + id, t);
+            a.schedule();
+            e.result.completeExceptionally(new ActorInvocationException(id, e.operation, Reason.TRAP,
+                    "internal failure: " + t, t));
+        }
+        return true;
     }
 
     // ---- for activations ----
@@ -374,7 +513,7 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
             return;
         }
         try {
-            a.drain();
+            a.drain(((TurnSlot.Worker) Thread.currentThread()).slot, null);
         } catch (Throwable t) {
             // drain fails its messages itself; this is the last line so that no worker dies silently
             log(System.Logger.Level.ERROR, "internal failure while running actor " + a.id + "; the worker carries on", t);
@@ -482,6 +621,7 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
     private void watch() {
         long tickMillis = settings.watchdogTick().toMillis();
         long lastIdleScan = System.nanoTime();
+        long lastCapCheck = lastIdleScan;
         while (!closed) {
             try {
                 Thread.sleep(tickMillis);
@@ -491,13 +631,20 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
             try {
                 testHooks.watchdogTick();
                 long now = System.nanoTime();
-                for (Activation a : directory.values()) {
-                    a.checkDeadline(now);
+                // only where turns run: workers and caller slots, however many actors there are
+                for (TurnSlot slot : workerSlots) {
+                    checkDeadline(slot, now);
                 }
-                if (now - lastIdleScan > IDLE_SCAN_NANOS) {
+                for (TurnSlot slot : callerSlots) {
+                    checkDeadline(slot, now);
+                }
+                if (now - lastCapCheck > IDLE_SCAN_NANOS) {
+                    lastCapCheck = now;
+                    enforceActiveCap(); // visits the actors only when over the cap
+                }
+                if (now - lastIdleScan > idleScanNanos) {
                     lastIdleScan = now;
                     passivateIdle(now);
-                    enforceActiveCap();
                 }
             } catch (Throwable t) {
                 // the watchdog must outlive anything (even an OutOfMemoryError): timeouts depend on it
@@ -507,6 +654,14 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
                     // nothing left to report with
                 }
             }
+        }
+    }
+
+    private void checkDeadline(TurnSlot slot, long now) {
+        Activation a = slot.running();
+        if (a != null) {
+            testHooks.deadlineChecked(a);
+            a.checkDeadline(now);
         }
     }
 
@@ -613,13 +768,20 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
 
         /**
          * Waits at most twice the type's invocation timeout (activation and turn have one each) plus the
-         * configured allowance for the time in the mailbox.
+         * configured allowance for the time in the mailbox. An idle WASM actor's turn may run on the
+         * calling thread (see {@link KelpieActorRuntime}).
          */
         @Override
         public byte[] call(String operation, byte[] payload) {
-            DeployedType t = types.get(id.namespace());
-            Duration timeout = (t == null ? settings.defaultLimits() : t.type.limits()).invocationTimeout();
-            return call(operation, payload, timeout.multipliedBy(2).plus(settings.callWaitAllowance()));
+            return KelpieActorRuntime.this.call(id, operation, payload, null);
+        }
+
+        @Override
+        public byte[] call(String operation, byte[] payload, Duration maxWait) {
+            if (maxWait == null || maxWait.isNegative() || maxWait.isZero()) {
+                throw new IllegalArgumentException("maxWait must be positive, was " + maxWait);
+            }
+            return KelpieActorRuntime.this.call(id, operation, payload, maxWait);
         }
 
         @Override

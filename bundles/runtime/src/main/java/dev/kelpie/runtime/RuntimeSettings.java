@@ -17,14 +17,19 @@ import java.time.Duration;
  *     with RESOURCE_EXHAUSTED and is rolled back
  * @param callWaitAllowance what {@code ActorRef.call} waits beyond the type's invocation timeout (time
  *     in the mailbox) before it gives up with TIMEOUT
+ * @param callerRunTurns how many threads calling {@code ActorRef.call} may at once run a turn of an idle
+ *     WASM actor themselves instead of handing it to a worker (the caller-runs fast path); 0 turns it off,
+ *     -1 means as many as {@code workers}
  */
 public record RuntimeSettings(
         int workers, int maxActiveActors, Duration watchdogTick, Duration shutdownGrace, ActorLimits defaultLimits,
-        long maxTotalMemoryBytes, long maxTurnWriteBytes, Duration callWaitAllowance) {
+        long maxTotalMemoryBytes, long maxTurnWriteBytes, Duration callWaitAllowance, int callerRunTurns) {
     /** Default {@link #maxTotalMemoryBytes}: half the maximum heap, at most 1 GiB. */
     public static final long DEFAULT_MAX_TOTAL_MEMORY_BYTES = Math.min(1L << 30, Runtime.getRuntime().maxMemory() / 2);
     public static final long DEFAULT_MAX_TURN_WRITE_BYTES = 16L << 20;
     public static final Duration DEFAULT_CALL_WAIT_ALLOWANCE = Duration.ofSeconds(30);
+    /** Default {@link #callerRunTurns}: as many as there are workers. */
+    public static final int DEFAULT_CALLER_RUN_TURNS = -1;
 
     public static final RuntimeSettings DEFAULTS = new RuntimeSettings(Runtime.getRuntime().availableProcessors(),
             100_000, Duration.ofMillis(10), Duration.ofSeconds(10), ActorLimits.DEFAULTS);
@@ -54,6 +59,22 @@ public record RuntimeSettings(
         if (callWaitAllowance == null || callWaitAllowance.isNegative()) {
             throw new IllegalArgumentException("callWaitAllowance must not be negative, was " + callWaitAllowance);
         }
+        if (callerRunTurns < -1 || callerRunTurns > 1024) {
+            throw new IllegalArgumentException("callerRunTurns must be -1 (as many as workers), 0 (off) or 1..1024, was "
+                    + callerRunTurns);
+        }
+    }
+
+    /** Settings with the default number of caller-run turns. */
+    public RuntimeSettings(int workers, int maxActiveActors, Duration watchdogTick, Duration shutdownGrace,
+            ActorLimits defaultLimits, long maxTotalMemoryBytes, long maxTurnWriteBytes, Duration callWaitAllowance) {
+        this(workers, maxActiveActors, watchdogTick, shutdownGrace, defaultLimits, maxTotalMemoryBytes,
+                maxTurnWriteBytes, callWaitAllowance, DEFAULT_CALLER_RUN_TURNS);
+    }
+
+    /** How many caller threads may run turns at once (resolving -1 to the number of workers). */
+    int callerRunSlots() {
+        return callerRunTurns < 0 ? workers : callerRunTurns;
     }
 
     /** Settings with the default memory budget, turn write cap and call allowance. */
@@ -65,36 +86,41 @@ public record RuntimeSettings(
 
     public RuntimeSettings withWorkers(int n) {
         return new RuntimeSettings(n, maxActiveActors, watchdogTick, shutdownGrace, defaultLimits, maxTotalMemoryBytes,
-                maxTurnWriteBytes, callWaitAllowance);
+                maxTurnWriteBytes, callWaitAllowance, callerRunTurns);
     }
 
     public RuntimeSettings withMaxActiveActors(int n) {
         return new RuntimeSettings(workers, n, watchdogTick, shutdownGrace, defaultLimits, maxTotalMemoryBytes,
-                maxTurnWriteBytes, callWaitAllowance);
+                maxTurnWriteBytes, callWaitAllowance, callerRunTurns);
     }
 
     public RuntimeSettings withShutdownGrace(Duration d) {
         return new RuntimeSettings(workers, maxActiveActors, watchdogTick, d, defaultLimits, maxTotalMemoryBytes,
-                maxTurnWriteBytes, callWaitAllowance);
+                maxTurnWriteBytes, callWaitAllowance, callerRunTurns);
     }
 
     public RuntimeSettings withDefaultLimits(ActorLimits limits) {
         return new RuntimeSettings(workers, maxActiveActors, watchdogTick, shutdownGrace, limits, maxTotalMemoryBytes,
-                maxTurnWriteBytes, callWaitAllowance);
+                maxTurnWriteBytes, callWaitAllowance, callerRunTurns);
     }
 
     public RuntimeSettings withMaxTotalMemoryBytes(long bytes) {
         return new RuntimeSettings(workers, maxActiveActors, watchdogTick, shutdownGrace, defaultLimits, bytes,
-                maxTurnWriteBytes, callWaitAllowance);
+                maxTurnWriteBytes, callWaitAllowance, callerRunTurns);
     }
 
     public RuntimeSettings withMaxTurnWriteBytes(long bytes) {
         return new RuntimeSettings(workers, maxActiveActors, watchdogTick, shutdownGrace, defaultLimits,
-                maxTotalMemoryBytes, bytes, callWaitAllowance);
+                maxTotalMemoryBytes, bytes, callWaitAllowance, callerRunTurns);
     }
 
     public RuntimeSettings withCallWaitAllowance(Duration d) {
         return new RuntimeSettings(workers, maxActiveActors, watchdogTick, shutdownGrace, defaultLimits,
-                maxTotalMemoryBytes, maxTurnWriteBytes, d);
+                maxTotalMemoryBytes, maxTurnWriteBytes, d, callerRunTurns);
+    }
+
+    public RuntimeSettings withCallerRunTurns(int n) {
+        return new RuntimeSettings(workers, maxActiveActors, watchdogTick, shutdownGrace, defaultLimits,
+                maxTotalMemoryBytes, maxTurnWriteBytes, callWaitAllowance, n);
     }
 }

@@ -18,4 +18,10 @@ class TestHooks {
 
     /** The watchdog starts a tick (before it checks deadlines). */
     void watchdogTick() {}
+
+    /** A caller claimed an idle actor to run its message on its own thread, before the turn. */
+    void callerRunClaimed(Activation a) {}
+
+    /** The watchdog looks at the deadline of an activation that a worker or a caller is running. */
+    void deadlineChecked(Activation a) {}
 }

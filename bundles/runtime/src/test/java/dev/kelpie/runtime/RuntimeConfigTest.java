@@ -29,6 +29,7 @@ class RuntimeConfigTest {
             @Override public long max__total__memory__bytes() { return 64L << 20; }
             @Override public long max__turn__write__bytes() { return 1000; }
             @Override public int call__wait__allowance__seconds() { return 7; }
+            @Override public int caller__run__turns() { return 3; }
         };
         try (KelpieActorRuntime runtime = new KelpieActorRuntime(RuntimeFixture.REGISTRY,
                 new ChicoryWapcHost(WapcSettings.DEFAULTS), new InMemoryStateStore(), config)) {
@@ -38,6 +39,7 @@ class RuntimeConfigTest {
             assertThat(runtime.memoryBudget().limit()).isEqualTo(64L << 20);
             assertThat(runtime.settings().maxTurnWriteBytes()).isEqualTo(1000);
             assertThat(runtime.settings().callWaitAllowance()).isEqualTo(Duration.ofSeconds(7));
+            assertThat(runtime.settings().callerRunSlots()).isEqualTo(3);
         }
         assertThat(RuntimeSettings.DEFAULTS.maxTotalMemoryBytes())
                 .isEqualTo(Math.min(1L << 30, Runtime.getRuntime().maxMemory() / 2));
@@ -45,5 +47,8 @@ class RuntimeConfigTest {
         assertThatThrownBy(() -> RuntimeSettings.DEFAULTS.withDefaultLimits(null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("defaultLimits");
         assertThat(RuntimeSettings.DEFAULTS.defaultLimits()).isEqualTo(ActorLimits.DEFAULTS);
+        assertThat(RuntimeSettings.DEFAULTS.withWorkers(5).callerRunSlots()).as("-1: as many as workers").isEqualTo(5);
+        assertThatThrownBy(() -> RuntimeSettings.DEFAULTS.withCallerRunTurns(-2))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("callerRunTurns");
     }
 }
