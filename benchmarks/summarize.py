@@ -22,6 +22,8 @@ RATIOS = {
                      ("kelpieInterpreted", "kelpie")],
     "InstantiateBenchmark": [("kelpie", "rawBuild"), ("kelpie", "rawBuildInit"), ("kelpie", "rawCappedInit")],
     "LanguagesBenchmark": [("echo", "bareEcho"), ("activate", "bareInstantiate")],
+    "ActorLatencyBenchmark": [("actorCall", "bareInstance"), ("actorCallThroughPool", "bareInstance")],
+    "ManyActorThroughputBenchmark": [("actors", "bareInstances"), ("actorsCall", "bareInstances")],
 }
 
 

@@ -26,6 +26,11 @@ import java.util.stream.Collectors;
  *       cap), one echo each, held in an array: the waPC instance alone, the same-run baseline;</li>
  *   <li>{@code actor}: N testbed actors activated in a {@code KelpieActorRuntime} (in-memory store) by
  *       one echo each, then left idle: instance plus the runtime's directory entry, activation, mailbox.</li>
+ *   <li>{@code passive}: the same actors passivated again (each a known actor whose state would stay in
+ *       the store, with nothing active): what the runtime keeps per passivated actor;</li>
+ *   <li>{@code actor2M}: N actors of the same module deployed with a 2 MiB memory cap instead of the
+ *       default 256 MiB: Chicory's page table is sized by the cap (4 bytes a page), so this shows what
+ *       the cap costs per active actor.</li>
  * </ol>
  * For each: (after - before) / N is the heap one holds; the linear memory is the sum of the pages
  * reported ({@code runtime.actors()}'s {@code memoryPages}, or the instances' {@code memoryPages()}) times
@@ -94,25 +99,51 @@ public final class HeapPerActor {
 
             // 2. idle active actors, activated in two halves (pipelined within each half)
             before = settledHeap();
-            mid = activate(bench, 0, n / 2, payload);
-            after = activate(bench, n / 2, n, payload);
+            mid = activate(bench, "testbed", 0, n / 2, payload);
+            after = activate(bench, "testbed", n / 2, n, payload);
             List<ActiveActor> actors = bench.runtime.actors();
             Guests.check(actors.size() == n, n + " actors active, found " + actors.size());
             long actorPages = actors.stream().mapToLong(ActiveActor::memoryPages).sum();
             double[] actorBeyond = report("actor", n, actorPages, before, mid, after);
             actors = null;
+            if (Boolean.getBoolean("heap.histogram")) {
+                printHistogram(n);
+            }
+
+            // 3. the same actors passivated: known, inactive
+            @SuppressWarnings("unchecked")
+            CompletableFuture<Boolean>[] off = new CompletableFuture[n];
+            for (int i = 0; i < n; i++) {
+                off[i] = bench.runtime.deactivate(bench.runtime.ref("testbed", "h" + i).id()).toCompletableFuture();
+            }
+            CompletableFuture.allOf(off).get();
+            waitUntil(() -> bench.runtime.activeActors() == 0);
+            long passive = settledHeap();
+            System.out.printf(Locale.ROOT, "%-8s %6s %14s %14.0f %16s %18s %14.1f%n", "passive", "0", "0",
+                    (double) (passive - before) / n, "-", "-", (passive - before) / 1048576.0);
+
+            // 4. active actors of a type with a 2 MiB memory cap (Chicory's page table follows the cap)
+            bench.runtime.deploy(dev.kelpie.api.actor.ActorType.wasm("testbed2m", compiled.descriptor().hash(),
+                    ActorBench.LIMITS.withMaxMemoryBytes(2L << 20)));
+            before = settledHeap();
+            mid = activate(bench, "testbed2m", 0, n / 2, payload);
+            after = activate(bench, "testbed2m", n / 2, n, payload);
+            long smallPages = bench.runtime.actors().stream().mapToLong(ActiveActor::memoryPages).sum();
+            double[] smallBeyond = report("actor2M", n, smallPages, before, mid, after);
 
             System.out.printf(Locale.ROOT, "runtime's own share per actor beyond linear memory (actor - bare): %.0f B over "
                     + "all N, %.0f B over the second half%n", actorBeyond[0] - bareBeyond[0], actorBeyond[1] - bareBeyond[1]);
+            System.out.printf(Locale.ROOT, "a 2 MiB cap instead of 256 MiB saves %.0f B per active actor (second half: %.0f B)%n",
+                    actorBeyond[0] - smallBeyond[0], actorBeyond[1] - smallBeyond[1]);
         }
     }
 
     /** Activates actors h{from}..h{to-1} with one echo each, waits until they are idle, returns the settled heap. */
-    private static long activate(ActorBench bench, int from, int to, byte[] payload) throws InterruptedException {
+    private static long activate(ActorBench bench, String type, int from, int to, byte[] payload) throws InterruptedException {
         @SuppressWarnings("unchecked")
         CompletableFuture<byte[]>[] first = new CompletableFuture[to - from];
         for (int i = from; i < to; i++) {
-            first[i - from] = bench.runtime.ref("testbed", "h" + i).invoke("echo", payload).toCompletableFuture();
+            first[i - from] = bench.runtime.ref(type, "h" + i).invoke("echo", payload).toCompletableFuture();
         }
         byte[] last = ActorBench.awaitAll(first, first.length);
         Guests.check(Arrays.equals(last, payload), "echo of the last actor");
@@ -134,6 +165,23 @@ public final class HeapPerActor {
         System.out.printf(Locale.ROOT, "%-8s %6s %14.0f %14.0f %16.0f %18.0f %14.1f%n", name, pagesEach, linear, total,
                 total - linear, secondHalf - linear, (after - before) / 1048576.0);
         return new double[] {total - linear, secondHalf - linear};
+    }
+
+    /**
+     * With {@code -Dheap.histogram=true}: the live classes of the heap with N idle actors, largest first,
+     * with bytes per actor (what makes up the heap beyond linear memory).
+     */
+    private static void printHistogram(int n) throws Exception {
+        String histogram = (String) ManagementFactory.getPlatformMBeanServer().invoke(
+                new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
+                new Object[] {null}, new String[] {String[].class.getName()});
+        System.out.printf(Locale.ROOT, "# live classes with %d idle actors (bytes/actor = bytes / N)%n", n);
+        histogram.lines().skip(2).limit(30).forEach(line -> {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 4) {
+                System.out.printf(Locale.ROOT, "%10s %12s %10.1f  %s%n", f[1], f[2], Long.parseLong(f[2]) / (double) n, f[3]);
+            }
+        });
     }
 
     private static long settledHeap() throws InterruptedException {

@@ -137,6 +137,21 @@ public class ManyActorThroughputBenchmark {
         return ActorBench.awaitAll(rt.batch, BATCH);
     }
 
+    /**
+     * The same round-robin, but one blocking {@code ActorRef.call} at a time: each idle actor's turn runs
+     * on the calling thread (the caller-runs fast path), so this compares with {@code bareInstances}.
+     */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public byte[] actorsCall(Runtime rt) {
+        int n = rt.actors;
+        byte[] last = null;
+        for (int i = 0; i < BATCH; i++) {
+            last = rt.refs[i % n].call("echo", rt.payload);
+        }
+        return last;
+    }
+
     @Benchmark
     @OperationsPerInvocation(BATCH)
     public byte[] bareInstances(Bare bare) {
