@@ -50,6 +50,18 @@ final class Activation implements ActorContext {
     private static final int INTERRUPTED = 3;
     static final String ON_ACTIVATE = "kelpie_on_activate";
     static final String ON_DEACTIVATE = "kelpie_on_deactivate";
+    private static final java.lang.invoke.VarHandle TURNS;
+    private static final java.lang.invoke.VarHandle LAST_ACTIVE;
+
+    static {
+        try {
+            java.lang.invoke.MethodHandles.Lookup lookup = java.lang.invoke.MethodHandles.lookup();
+            TURNS = lookup.findVarHandle(Activation.class, "turns", long.class);
+            LAST_ACTIVE = lookup.findVarHandle(Activation.class, "lastActiveNanos", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     final ActorId id;
     private final KelpieActorRuntime runtime;
@@ -74,8 +86,12 @@ final class Activation implements ActorContext {
     volatile boolean active;
     volatile long lastActiveNanos = System.nanoTime();
     private volatile Instant activatedAt;
-    private volatile Thread turnThread;
-    private volatile long turnDeadlineNanos;
+    /**
+     * The thread and deadline of the turn in progress: plain fields, written before the release store of
+     * {@code RUNNING} to {@link #turnPhase}; the watchdog reads them only after it read that phase.
+     */
+    private Thread turnThread;
+    private long turnDeadlineNanos;
     /** The activation this one's turn is blocked on (a call to another actor), for cycle detection. */
     volatile Activation waitingFor;
 
@@ -163,11 +179,19 @@ final class Activation implements ActorContext {
      * @param last the caller's own message, after which a caller stops; null for a worker
      */
     void drain(TurnSlot slot, Envelope last) {
-        slot.set(this);
-        long start = System.nanoTime();
+        drain(slot, last, runtime.deployed(id.namespace()), System.nanoTime());
+    }
+
+    /**
+     * {@link #drain(TurnSlot, Envelope)} with the type as looked up (once per batch; again only when a
+     * deploy or undeploy superseded it) and the {@code nanoTime} of the batch's start (a caller passes
+     * what it has from admitting its message).
+     */
+    void drain(TurnSlot slot, Envelope last, DeployedType current, long start) {
+        if (slot.get() != this) {
+            slot.lazySet(this); // the watchdog needs to see it within a tick, not at once
+        }
         long now = start;
-        // the type is looked up once per batch, and again only when a deploy or undeploy superseded it
-        DeployedType current = runtime.deployed(id.namespace());
         try {
             for (int n = 0; n < BATCH; n++) {
                 if (n > 0 && now - start > BATCH_NANOS) {
@@ -196,7 +220,7 @@ final class Activation implements ActorContext {
                 }
             }
         } finally {
-            slot.set(null);
+            slot.lazySet(null);
             scheduled.set(false);
         }
         runtime.testHooks.batchEnded(this);
@@ -297,9 +321,9 @@ final class Activation implements ActorContext {
         }
         TurnState state = this.turn;
         this.turn = null;
-        turns++;
+        TURNS.setRelease(this, turns + 1); // written by the turn's thread only; read by listings
         long end = System.nanoTime();
-        lastActiveNanos = end;
+        LAST_ACTIVE.setRelease(this, end);
         collectDroppedLines();
         ResourceExhausted overLimit = state == null ? null : state.overLimit();
         if (overLimit != null && !(failure instanceof TimedOut)) {
@@ -612,7 +636,7 @@ final class Activation implements ActorContext {
     private void beginTurn(long deadlineNanos) {
         turnDeadlineNanos = deadlineNanos;
         turnThread = Thread.currentThread();
-        turnPhase.set(RUNNING);
+        turnPhase.lazySet(RUNNING); // a release store: the watchdog sees it, with the two above, within a tick
     }
 
     /**

@@ -460,10 +460,10 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
         }
         try {
             testHooks.callerRunClaimed(a);
-            a.drain(slot, e);
+            a.drain(slot, e, type, e.enqueuedNanos);
         } catch (Throwable t) {
             // drain fails its messages itself; as in runReady, nothing may leave the actor unscheduled
-            slot.set(null);
+            slot.lazySet(null);
             log(System.Logger.Level.ERROR, "internal failure while a caller ran actor " + id, t);
             a.schedule();
             e.result.completeExceptionally(new ActorInvocationException(id, e.operation, Reason.TRAP,
