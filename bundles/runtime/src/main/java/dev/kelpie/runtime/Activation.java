@@ -299,7 +299,8 @@ final class Activation implements ActorContext {
         }
         byte[] response = null;
         Throwable failure = null;
-        this.current = e; // the turn's TurnState is made on the first state() call, if any
+        this.turn = null; // never a TurnState left by a turn that an Error ended: made on the first state() call
+        this.current = e;
         beginTurn(now + type.invocationTimeoutNanos);
         try {
             if (instance != null) {
