@@ -9,7 +9,7 @@
 #   assemblyscript/<name>/<name>.wasm    (AssemblyScript 0.28.x pinned by package-lock.json: testbed,
 #                                         and the example actors echo, counter, greeter)
 #   c/<name>/<name>.wasm                 (C on wasi-libc, SDK c/kelpie.h, Debian clang 14: echo, counter,
-#                                         greeter, and wasi-testbed for the WASI adapter's tests)
+#                                         greeter, and wasi-testbed and wasi-files for the WASI adapter's tests)
 #   go/<name>/<name>.wasm                (standard Go 1.23, GOOS=wasip1, SDK go/kelpie: echo, counter, greeter)
 #   tinygo-shaped/<name>/<name>.wasm     (the C examples echo, counter, greeter in the shape of TinyGo 0.35's
 #                                         `-target=wasip1 -buildmode=c-shared` output, producers section
@@ -145,7 +145,7 @@ C_FLAGS=(
   -Wl,--strip-debug
   -Wl,-z,stack-size=65536
 )
-C_GUESTS=(echo counter greeter wasi-testbed) # c/<name>/<name>.c -> c/<name>/<name>.wasm
+C_GUESTS=(echo counter greeter wasi-testbed wasi-files) # c/<name>/<name>.c -> c/<name>/<name>.wasm
 
 build_c() { # <root dir to write c/<name>/<name>.wasm under>
   local root="$1" name

@@ -242,9 +242,15 @@ public final class ChicoryWapcHost implements WapcHost {
         WapcGuestInstance wapc = new WapcGuestInstance(module, options, hostFunctions, guestConsole, settings, timer,
                 account);
         GuestAdapter adapter = bestAdapter(module);
-        GuestBinding binding = adapter == null
-                ? List::of
-                : adapter.bind(new GuestContext(module, options.label(), wapc.pacedConsole()));
+        GuestBinding binding;
+        try {
+            binding = adapter == null
+                    ? List::of
+                    : adapter.bind(new GuestContext(module, options.label(), wapc.pacedConsole(), options.guestEnvironment()));
+        } catch (RuntimeException e) {
+            wapc.close();
+            throw e;
+        }
         try {
             if (!module.exportsFunction("__guest_call") && binding.entry().isEmpty()) {
                 throw new ModuleInstantiationException(module.label(),

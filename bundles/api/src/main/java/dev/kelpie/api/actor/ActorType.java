@@ -1,6 +1,7 @@
 package dev.kelpie.api.actor;
 
 import dev.kelpie.api.module.ModuleHash;
+import dev.kelpie.api.wasm.GuestEnvironment;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -14,9 +15,11 @@ import java.util.function.Supplier;
  * @param limits the type's limits
  * @param hostNamespaces host namespaces its WASM actors may call besides the core ones, or null for no
  *     restriction
+ * @param environment what its WASI guests are given (arguments, environment variables, a directory);
+ *     {@link GuestEnvironment#NONE} when null, and for a native type
  */
-public record ActorType(
-        String name, ModuleHash module, Supplier<? extends Actor> nativeFactory, ActorLimits limits, Set<String> hostNamespaces) {
+public record ActorType(String name, ModuleHash module, Supplier<? extends Actor> nativeFactory, ActorLimits limits,
+        Set<String> hostNamespaces, GuestEnvironment environment) {
 
     public ActorType {
         ActorId.check("type name", name, ActorId.MAX_NAMESPACE_BYTES);
@@ -25,6 +28,16 @@ public record ActorType(
         }
         Objects.requireNonNull(limits, "limits");
         hostNamespaces = hostNamespaces == null ? null : Set.copyOf(hostNamespaces);
+        environment = environment == null ? GuestEnvironment.NONE : environment;
+        if (module == null && !environment.isEmpty()) {
+            throw new IllegalArgumentException("native actor type '" + name + "' cannot have a WASI environment");
+        }
+    }
+
+    /** A type without a guest environment (as before it existed). */
+    public ActorType(String name, ModuleHash module, Supplier<? extends Actor> nativeFactory, ActorLimits limits,
+            Set<String> hostNamespaces) {
+        this(name, module, nativeFactory, limits, hostNamespaces, GuestEnvironment.NONE);
     }
 
     public static ActorType wasm(String name, ModuleHash module, ActorLimits limits) {
@@ -44,7 +57,12 @@ public record ActorType(
     }
 
     public ActorType withHostNamespaces(Set<String> namespaces) {
-        return new ActorType(name, module, nativeFactory, limits, namespaces);
+        return new ActorType(name, module, nativeFactory, limits, namespaces, environment);
+    }
+
+    /** The same type with this guest environment (null: none). */
+    public ActorType withEnvironment(GuestEnvironment env) {
+        return new ActorType(name, module, nativeFactory, limits, hostNamespaces, env);
     }
 
     public boolean isWasm() {

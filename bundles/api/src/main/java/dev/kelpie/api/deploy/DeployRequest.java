@@ -2,6 +2,7 @@ package dev.kelpie.api.deploy;
 
 import dev.kelpie.api.actor.ActorLimits;
 import dev.kelpie.api.module.ModuleHash;
+import dev.kelpie.api.wasm.GuestEnvironment;
 import java.util.Set;
 
 /**
@@ -18,9 +19,11 @@ import java.util.Set;
  *     runtime's defaults
  * @param hostNamespaces host namespaces the type may call besides the {@link ModuleDeployer#CORE_NAMESPACES
  *     core ones} (empty: core only), or null for those of the WASM type it replaces or else core only
+ * @param environment what the type's WASI guests are given, its directory relative to the deployer's WASI
+ *     root; or null for the environment of the WASM type it replaces, or else none
  */
 public record DeployRequest(String type, String moduleName, byte[] bytes, ModuleHash installedModule,
-        ActorLimits limits, Set<String> hostNamespaces) {
+        ActorLimits limits, Set<String> hostNamespaces, GuestEnvironment environment) {
 
     public DeployRequest {
         if ((bytes == null) == (installedModule == null)) {
@@ -33,23 +36,37 @@ public record DeployRequest(String type, String moduleName, byte[] bytes, Module
         hostNamespaces = hostNamespaces == null ? null : Set.copyOf(hostNamespaces);
     }
 
+    /** A request without a guest environment (as before it existed). */
+    public DeployRequest(String type, String moduleName, byte[] bytes, ModuleHash installedModule,
+            ActorLimits limits, Set<String> hostNamespaces) {
+        this(type, moduleName, bytes, installedModule, limits, hostNamespaces, null);
+    }
+
     /** Installs the bytes under the name and deploys them as the type. */
     public static DeployRequest of(String type, String moduleName, byte[] bytes) {
-        return new DeployRequest(type, moduleName, bytes, null, null, null);
+        return new DeployRequest(type, moduleName, bytes, null, null, null, null);
     }
 
     /** Deploys a module already in the registry as the type. */
     public static DeployRequest installed(String type, ModuleHash module) {
-        return new DeployRequest(type, null, null, module, null, null);
+        return new DeployRequest(type, null, null, module, null, null, null);
     }
 
     /** The type's limits (null: the replaced type's, else the runtime's defaults). */
     public DeployRequest withLimits(ActorLimits newLimits) {
-        return new DeployRequest(type, moduleName, bytes, installedModule, newLimits, hostNamespaces);
+        return new DeployRequest(type, moduleName, bytes, installedModule, newLimits, hostNamespaces, environment);
     }
 
     /** Host namespaces besides the core ones (null: the replaced type's, else none). */
     public DeployRequest withHostNamespaces(Set<String> namespaces) {
-        return new DeployRequest(type, moduleName, bytes, installedModule, limits, namespaces);
+        return new DeployRequest(type, moduleName, bytes, installedModule, limits, namespaces, environment);
+    }
+
+    /**
+     * What the type's WASI guests are given (null: the replaced type's, else none); its directory is
+     * relative to the deployer's WASI root.
+     */
+    public DeployRequest withEnvironment(GuestEnvironment env) {
+        return new DeployRequest(type, moduleName, bytes, installedModule, limits, hostNamespaces, env);
     }
 }

@@ -29,17 +29,21 @@ public final class WasiAdapter implements GuestAdapter {
 
     /** ConfigAdmin configuration of the WASI adapter. */
     @ObjectClassDefinition(name = "Kelpie WASI guest adapter", description = "Limits on WASI guests' console output"
-            + " (how many lines a second is the waPC host's output limit)")
+            + " (how many lines a second is the waPC host's output limit) and open files")
     public @interface Config {
         @AttributeDefinition(description = "Longest stdout/stderr line passed to the console, in bytes; longer lines are cut")
         int max__line__bytes() default WasiSettings.DEFAULT_MAX_LINE_BYTES;
+
+        @AttributeDefinition(description = "Files and directories one instance may hold open in its WASI directory at"
+                + " once (path_open answers EMFILE past it)")
+        int max__open__files() default WasiSettings.DEFAULT_MAX_OPEN_FILES;
     }
 
     private final WasiSettings settings;
 
     @Activate
     public WasiAdapter(Config config) {
-        this(WasiSettings.DEFAULTS.withMaxLineBytes(config.max__line__bytes()));
+        this(WasiSettings.DEFAULTS.withMaxLineBytes(config.max__line__bytes()).withMaxOpenFiles(config.max__open__files()));
     }
 
     /** Plain Java: an adapter with the given settings. */
