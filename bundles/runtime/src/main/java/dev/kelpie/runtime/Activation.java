@@ -502,6 +502,7 @@ final class Activation implements ActorContext {
                 .withCallerContext(this)
                 .withHostNamespaces(t.hostNamespaces)
                 .withMemoryBudget(account)
+                .withGuestEnvironment(t.type.environment())
                 .withMaxPayloadBytes((int) Math.min(Integer.MAX_VALUE,
                         (long) t.type.limits().maxPayloadBytes() + HOST_BUFFER_ALLOWANCE));
         try {

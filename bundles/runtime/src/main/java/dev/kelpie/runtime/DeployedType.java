@@ -46,7 +46,8 @@ final class DeployedType {
         if (type.isWasm()) {
             return other.type.isWasm() && type.module().equals(other.type.module())
                     && java.util.Objects.equals(hostNamespaces, other.hostNamespaces)
-                    && type.limits().maxMemoryBytes() == other.type.limits().maxMemoryBytes();
+                    && type.limits().maxMemoryBytes() == other.type.limits().maxMemoryBytes()
+                    && type.environment().equals(other.type.environment());
         }
         return type.nativeFactory() == other.type.nativeFactory();
     }

@@ -17,6 +17,8 @@ import dev.kelpie.api.module.ModuleRejectedException;
 import dev.kelpie.api.wapc.InstanceOptions;
 import dev.kelpie.api.wapc.WapcHost;
 import dev.kelpie.api.wapc.WapcInstance;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -34,6 +36,9 @@ import java.util.stream.Collectors;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /**
  * The {@link ModuleDeployer}: size cap, registry install, instantiation check, runtime deploy, roll back.
@@ -49,14 +54,38 @@ import org.osgi.service.component.annotations.Reference;
  * <p>If the type a deployment replaces changes while its module is being checked (another deployment or
  * undeployment of the same type), the deployment fails with {@link Reason#CONFLICT} and changes nothing.
  */
-@Component(service = ModuleDeployer.class)
+@Component(service = ModuleDeployer.class, configurationPid = DeploymentService.PID)
+@Designate(ocd = DeploymentService.Config.class)
 public final class DeploymentService implements ModuleDeployer {
+    public static final String PID = "dev.kelpie.deployer";
+
+    /** ConfigAdmin configuration of the deployer: what a type's WASI guests may be given. */
+    @ObjectClassDefinition(name = "Kelpie module deployer", description = "WASI arguments, environment variables and"
+            + " directories of actor types")
+    public @interface Config {
+        @AttributeDefinition(description = "The directory WASI types' directories are created under; relative paths"
+                + " against the system property kelpie.home, or the working directory without it")
+        String wasi__root() default "data/wasi";
+
+        @AttributeDefinition(description = "Most WASI arguments plus environment variables of one type")
+        int max__wasi__entries() default GuestEnvironmentRules.DEFAULT_MAX_ENTRIES;
+
+        @AttributeDefinition(description = "Most bytes of one type's WASI arguments and NAME=value variables, a NUL"
+                + " each included")
+        int max__wasi__bytes() default GuestEnvironmentRules.DEFAULT_MAX_BYTES;
+
+        @AttributeDefinition(description = "Bytes a type's writable WASI directory may hold when the type names no"
+                + " quota (dir-quota), and the most it may name")
+        long max__wasi__dir__quota() default GuestEnvironmentRules.DEFAULT_MAX_DIRECTORY_QUOTA;
+    }
+
     /** How long a check whose guest ignores the interrupt is waited for after its timeout, before giving up. */
     private static final long CHECK_EXIT_WAIT_MILLIS = 1000;
 
     private final ModuleRegistry registry;
     private final WapcHost host;
     private final ActorRuntime runtime;
+    private final GuestEnvironmentRules environments;
     private final Object lock = new Object();
     /** Modules held by deployments under way, with how many hold each. Under {@link #lock}. */
     private final Map<ModuleHash, Integer> pins = new HashMap<>();
@@ -66,10 +95,43 @@ public final class DeploymentService implements ModuleDeployer {
     Runnable beforeRuntimeUndeploy = () -> {};
 
     @Activate
-    public DeploymentService(@Reference ModuleRegistry registry, @Reference WapcHost host, @Reference ActorRuntime runtime) {
+    public DeploymentService(@Reference ModuleRegistry registry, @Reference WapcHost host, @Reference ActorRuntime runtime,
+            Config config) {
+        this(registry, host, runtime, new GuestEnvironmentRules(resolveWasiRoot(config.wasi__root()),
+                config.max__wasi__entries(), config.max__wasi__bytes(), config.max__wasi__dir__quota()));
+    }
+
+    /** Plain Java: a deployer whose types get WASI directories under {@code environments.wasiRoot()}. */
+    public DeploymentService(ModuleRegistry registry, WapcHost host, ActorRuntime runtime,
+            GuestEnvironmentRules environments) {
         this.registry = Objects.requireNonNull(registry, "module registry");
         this.host = Objects.requireNonNull(host, "waPC host");
         this.runtime = Objects.requireNonNull(runtime, "actor runtime");
+        this.environments = Objects.requireNonNull(environments, "guest environment rules");
+    }
+
+    /** Plain Java: a deployer with the default WASI limits and no WASI root (no type may have a directory). */
+    public DeploymentService(ModuleRegistry registry, WapcHost host, ActorRuntime runtime) {
+        this(registry, host, runtime, GuestEnvironmentRules.DEFAULTS);
+    }
+
+    /**
+     * The WASI root for a configured value: an absolute path as it is, a relative one against the system
+     * property {@code kelpie.home} when set, else against the working directory (as the store's data_dir).
+     */
+    static Path resolveWasiRoot(String configured) {
+        String value = configured == null || configured.isBlank() ? "data/wasi" : configured.trim();
+        try {
+            Path p = Path.of(value);
+            if (p.isAbsolute()) {
+                return p.normalize();
+            }
+            String home = System.getProperty("kelpie.home");
+            Path base = home == null || home.isBlank() ? Path.of("") : Path.of(home.trim());
+            return base.resolve(p).toAbsolutePath().normalize();
+        } catch (InvalidPathException e) {
+            throw new IllegalArgumentException("wasi_root '" + value + "' is not a valid path: " + e.getMessage(), e);
+        }
     }
 
     @Override
@@ -90,6 +152,9 @@ public final class DeploymentService implements ModuleDeployer {
             synchronized (lock) {
                 previous = runtime.type(typeName);
                 type = resolve(typeName, hash, previous, request.limits(), declared);
+            }
+            if (request.environment() != null) {
+                type = type.withEnvironment(environments.resolve(d, typeName, request.environment()));
             }
             checkInstantiates(installed.module, type);
             synchronized (lock) {
@@ -209,8 +274,8 @@ public final class DeploymentService implements ModuleDeployer {
     }
 
     /**
-     * The type to deploy: a hot swap of a WASM type keeps its limits and host namespaces unless the request
-     * gives them; a new type (or one replacing a native type) gets the runtime's default limits and the
+     * The type to deploy: a hot swap of a WASM type keeps its limits, host namespaces and guest environment
+     * unless the request gives them; a new type (or one replacing a native type) gets the runtime's default limits and the
      * core namespaces only.
      */
     private ActorType resolve(String name, ModuleHash hash, Optional<ActorType> previous, ActorLimits limits,
@@ -220,7 +285,7 @@ public final class DeploymentService implements ModuleDeployer {
         // (a replaced type deployed directly through the runtime without a declaration, null = all
         // namespaces, keeps that; everything deployed through here declares)
         Set<String> ns = declared != null ? declared : wasm.isPresent() ? wasm.get().hostNamespaces() : Set.of();
-        return new ActorType(name, hash, null, l, ns);
+        return new ActorType(name, hash, null, l, ns, wasm.map(ActorType::environment).orElse(null));
     }
 
     /**
@@ -233,7 +298,8 @@ public final class DeploymentService implements ModuleDeployer {
     private void checkInstantiates(CompiledModule compiled, ActorType type) {
         String label = compiled.descriptor().label();
         InstanceOptions options = InstanceOptions.labelled("deployment check of type " + type.name())
-                .withMaxMemoryBytes(type.limits().maxMemoryBytes());
+                .withMaxMemoryBytes(type.limits().maxMemoryBytes())
+                .withGuestEnvironment(type.environment());
         if (type.hostNamespaces() != null) {
             Set<String> all = new LinkedHashSet<>(CORE_NAMESPACES);
             all.addAll(type.hostNamespaces());
