@@ -167,7 +167,8 @@ final class BundleDeployments {
                 // the header declares the type in full: its limits (defaults for unset attributes) and its
                 // host namespaces (none: the core ones only), also over a type it hot-swaps
                 DeployResult r = deployer.deploy(DeployRequest.of(entry.type(), bundle.symbolicName() + "!/" + entry.path(), bytes)
-                        .withLimits(entry.limits()).withHostNamespaces(entry.namespaces()));
+                        .withLimits(entry.limits()).withHostNamespaces(entry.namespaces())
+                        .withEnvironment(entry.environment()));
                 owners.put(entry.type(), id);
                 deployedNow.add(r.type().name());
             }

@@ -1,10 +1,13 @@
 package dev.kelpie.extender;
 
 import dev.kelpie.api.actor.ActorLimits;
+import dev.kelpie.api.wasm.GuestEnvironment;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.felix.utils.manifest.Attribute;
 import org.apache.felix.utils.manifest.Clause;
@@ -15,7 +18,9 @@ import org.apache.felix.utils.manifest.Parser;
  *
  * <pre>
  * Kelpie-Module: counter;path=wasm/counter.wasm;timeout=30s;memory=256MiB;payload=1MiB;
- *   mailbox=10000;idle=5m;namespaces="actors,greeting"
+ *   mailbox=10000;idle=5m;namespaces="actors,greeting",
+ *  files;path=wasm/files.wasm;args="files,--verbose";env="MODE=demo,LANG=C";dir=files/demo;dir-mode=rw;
+ *   dir-quota=16MiB
  * </pre>
  *
  * {@code path} is required; every other attribute defaults to the runtime's default limits. Without
@@ -23,14 +28,21 @@ import org.apache.felix.utils.manifest.Parser;
  * {@code namespaces} is a quoted, comma-separated list; waPC-style names such as {@code sample:namespace}
  * work (the deployment service checks every name, with the same rule as {@code kelpie:install}). Durations
  * and sizes are parsed by {@link ActorLimits#parseDuration} and {@link ActorLimits#parseSize}.
+ *
+ * <p>A WASI guest's environment ({@link GuestEnvironment}; none without these attributes): {@code args}, a
+ * quoted, comma-separated {@code argv}; {@code env}, quoted, comma-separated {@code NAME=value} pairs;
+ * {@code dir}, a directory relative to the runtime's WASI root that the guest sees at {@code /data};
+ * {@code dir-mode}, {@code ro} (default) or {@code rw}; {@code dir-quota}, a size, for {@code rw}. An
+ * argument or value cannot hold a comma here (the embedding API and {@code kelpie:install} take any).
  */
 final class ModuleHeader {
     static final String NAME = "Kelpie-Module";
     private static final Set<String> ATTRIBUTES =
-            Set.of("path", "timeout", "memory", "payload", "mailbox", "idle", "namespaces");
+            Set.of("path", "timeout", "memory", "payload", "mailbox", "idle", "namespaces", "args", "env", "dir",
+                    "dir-mode", "dir-quota");
 
-    /** One declared actor type. */
-    record Entry(String type, String path, ActorLimits limits, Set<String> namespaces) {}
+    /** One declared actor type; {@code environment} is {@link GuestEnvironment#NONE} without WASI attributes. */
+    record Entry(String type, String path, ActorLimits limits, Set<String> namespaces, GuestEnvironment environment) {}
 
     private ModuleHeader() {}
 
@@ -94,8 +106,65 @@ final class ModuleHeader {
             if (ns != null) {
                 Arrays.stream(ns.split(",")).map(String::trim).filter(s -> !s.isEmpty()).forEach(namespaces::add);
             }
-            entries.add(new Entry(type, path.startsWith("/") ? path.substring(1) : path, limits, namespaces));
+            GuestEnvironment environment;
+            try {
+                environment = environment(clause);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+            }
+            entries.add(new Entry(type, path.startsWith("/") ? path.substring(1) : path, limits, namespaces, environment));
         }
         return entries;
+    }
+
+    /** The WASI attributes of a clause: args, env, dir, dir-mode, dir-quota. */
+    private static GuestEnvironment environment(Clause clause) {
+        GuestEnvironment env = GuestEnvironment.NONE;
+        String v;
+        if ((v = clause.getAttribute("args")) != null) {
+            env = env.withArguments(list(v));
+        }
+        if ((v = clause.getAttribute("env")) != null) {
+            Map<String, String> vars = new LinkedHashMap<>();
+            for (String pair : list(v)) {
+                Map.Entry<String, String> e = GuestEnvironment.parseVariable(pair);
+                if (vars.put(e.getKey(), e.getValue()) != null) {
+                    throw new IllegalArgumentException("environment variable " + e.getKey() + " is given twice");
+                }
+            }
+            env = env.withVariables(vars);
+        }
+        String dir = clause.getAttribute("dir");
+        String mode = clause.getAttribute("dir-mode");
+        String quota = clause.getAttribute("dir-quota");
+        if (dir == null) {
+            if (mode != null || quota != null) {
+                throw new IllegalArgumentException("dir-mode and dir-quota need dir=<directory under the WASI root>");
+            }
+            return env;
+        }
+        String m = mode == null ? "ro" : mode.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!m.equals("ro") && !m.equals("rw")) {
+            throw new IllegalArgumentException("dir-mode must be ro or rw, was '" + mode + "'");
+        }
+        env = env.withDirectory(dir.trim(), m.equals("rw"));
+        if (quota != null) {
+            if (!env.writable()) {
+                throw new IllegalArgumentException("dir-quota needs dir-mode=rw");
+            }
+            env = env.withDirectoryQuota(ActorLimits.parseSize(quota));
+        }
+        return env;
+    }
+
+    /** A comma-separated list, each item trimmed, empty items dropped. */
+    private static List<String> list(String value) {
+        List<String> items = new ArrayList<>();
+        for (String item : value.split(",")) {
+            if (!item.trim().isEmpty()) {
+                items.add(item.trim());
+            }
+        }
+        return items;
     }
 }

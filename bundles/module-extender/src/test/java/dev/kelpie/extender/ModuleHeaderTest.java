@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kelpie.api.actor.ActorLimits;
+import dev.kelpie.api.wasm.GuestEnvironment;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +28,41 @@ class ModuleHeaderTest {
         assertThat(entries.get(1).path()).isEqualTo("wasm/testbed.wasm");
         assertThat(entries.get(1).limits()).isEqualTo(ActorLimits.DEFAULTS);
         assertThat(entries.get(1).namespaces()).isEqualTo(Set.of());
+    }
+
+    @Test
+    void parsesAWasiGuestsArgumentsEnvironmentAndDirectory() {
+        List<ModuleHeader.Entry> entries = ModuleHeader.parse("b 1.0",
+                "files;path=a.wasm;args=\"files, --verbose\";env=\"MODE=demo,EMPTY=,EQ=a=b\";dir=files/demo;"
+                        + "dir-mode=rw;dir-quota=16MiB, ro;path=a.wasm;dir=shared, none;path=a.wasm");
+        GuestEnvironment files = entries.get(0).environment();
+        assertThat(files.arguments()).containsExactly("files", "--verbose");
+        assertThat(files.variables()).containsExactly(Map.entry("MODE", "demo"), Map.entry("EMPTY", ""), Map.entry("EQ", "a=b"));
+        assertThat(files.directory()).isEqualTo("files/demo");
+        assertThat(files.writable()).isTrue();
+        assertThat(files.directoryQuota()).isEqualTo(16L << 20);
+        assertThat(entries.get(1).environment()).isEqualTo(GuestEnvironment.NONE.withDirectory("shared", false));
+        assertThat(entries.get(2).environment()).isEqualTo(GuestEnvironment.NONE);
+    }
+
+    @Test
+    void wasiAttributeErrorsNameBundleTypeAndProblem() {
+        assertThatThrownBy(() -> ModuleHeader.parse("b 1.0", "t;path=a.wasm;env=\"NOVALUE\""))
+                .hasMessage("bundle b 1.0, Kelpie-Module type 't': WASI environment variable 'NOVALUE' is not NAME=value");
+        assertThatThrownBy(() -> ModuleHeader.parse("b 1.0", "t;path=a.wasm;env=\"1X=a\""))
+                .hasMessageContaining("type 't': invalid WASI environment variable name '1X'");
+        assertThatThrownBy(() -> ModuleHeader.parse("b 1.0", "t;path=a.wasm;env=\"A=1,A=2\""))
+                .hasMessageContaining("type 't': environment variable A is given twice");
+        assertThatThrownBy(() -> ModuleHeader.parse("b 1.0", "t;path=a.wasm;dir=../up"))
+                .hasMessageContaining("type 't': invalid WASI directory '../up': it contains '..'");
+        assertThatThrownBy(() -> ModuleHeader.parse("b 1.0", "t;path=a.wasm;dir=d;dir-mode=wr"))
+                .hasMessageContaining("type 't': dir-mode must be ro or rw, was 'wr'");
+        assertThatThrownBy(() -> ModuleHeader.parse("b 1.0", "t;path=a.wasm;dir-mode=rw"))
+                .hasMessageContaining("type 't': dir-mode and dir-quota need dir=");
+        assertThatThrownBy(() -> ModuleHeader.parse("b 1.0", "t;path=a.wasm;dir=d;dir-quota=1MiB"))
+                .hasMessageContaining("type 't': dir-quota needs dir-mode=rw");
+        assertThatThrownBy(() -> ModuleHeader.parse("b 1.0", "t;path=a.wasm;dir=d;dir-mode=rw;dir-quota=much"))
+                .hasMessageContaining("type 't': 'much' is not a size");
     }
 
     @Test
