@@ -32,6 +32,7 @@ import dev.kelpie.host.state.StateHostFunctions;
 import dev.kelpie.registry.ChicoryModuleRegistry;
 import dev.kelpie.registry.RegistrySettings;
 import dev.kelpie.runtime.DeploymentService;
+import dev.kelpie.runtime.GuestEnvironmentRules;
 import dev.kelpie.runtime.KelpieActorRuntime;
 import dev.kelpie.runtime.RuntimeSettings;
 import dev.kelpie.store.InMemoryStateStore;
@@ -98,7 +99,9 @@ public final class Kelpie implements AutoCloseable {
         this.store = builder.dataDirectory == null ? new InMemoryStateStore() : new MvStoreStateStore(builder.dataDirectory);
         try {
             this.actors = builder.runtimeFactory.create(registry, host, store, builder.runtimeSettings);
-            this.deployer = new DeploymentService(registry, host, actors);
+            this.deployer = new DeploymentService(registry, host, actors, GuestEnvironmentRules.DEFAULTS.withWasiRoot(
+                    builder.wasiRoot != null ? builder.wasiRoot
+                            : builder.dataDirectory != null ? builder.dataDirectory.resolve("wasi") : null));
         } catch (RuntimeException | Error e) {
             // the store is open (and its file locked): close it, or the directory stays locked until exit
             closeStore(store, e);
@@ -316,6 +319,7 @@ public final class Kelpie implements AutoCloseable {
         private final Map<HostFunctionKey, HostFunction> hostFunctions = new LinkedHashMap<>();
         private GuestConsole console;
         private Path dataDirectory;
+        private Path wasiRoot;
         private RuntimeSettings runtimeSettings = RuntimeSettings.DEFAULTS;
         /** For tests in this package only. */
         RuntimeFactory runtimeFactory = KelpieActorRuntime::new;
@@ -325,6 +329,15 @@ public final class Kelpie implements AutoCloseable {
         /** Keeps actor state durably in an H2 MVStore in this directory (default: in memory, lost on exit). */
         public Builder dataDirectory(Path directory) {
             this.dataDirectory = Objects.requireNonNull(directory, "data directory");
+            return this;
+        }
+
+        /**
+         * The directory WASI types' directories are created under ({@code DeployRequest.withEnvironment}); default
+         * {@code <dataDirectory>/wasi}, and none without a data directory (a type asking for one is refused).
+         */
+        public Builder wasiRoot(Path directory) {
+            this.wasiRoot = Objects.requireNonNull(directory, "WASI root");
             return this;
         }
 

@@ -127,8 +127,12 @@ public final class KelpieCommands {
             @Descriptor(MAILBOX) @Parameter(names = "--mailbox", absentValue = "") String mailbox,
             @Descriptor(PAYLOAD) @Parameter(names = "--payload", absentValue = "") String payload,
             @Descriptor(IDLE) @Parameter(names = "--idle", absentValue = "") String idle,
+            @Descriptor(ARGS) @Parameter(names = "--args", absentValue = "") String args,
+            @Descriptor(ENV) @Parameter(names = "--env", absentValue = "") String env,
+            @Descriptor(DIR) @Parameter(names = "--dir", absentValue = "") String dir,
+            @Descriptor(DIR_QUOTA) @Parameter(names = "--dir-quota", absentValue = "") String dirQuota,
             @Descriptor("path or URL of the .wasm file") String source) {
-        return install(timeout, memory, mailbox, payload, idle, source, null);
+        return install(timeout, memory, mailbox, payload, idle, args, env, dir, dirQuota, source, null);
     }
 
     /**
@@ -146,9 +150,13 @@ public final class KelpieCommands {
             @Descriptor(MAILBOX) @Parameter(names = "--mailbox", absentValue = "") String mailbox,
             @Descriptor(PAYLOAD) @Parameter(names = "--payload", absentValue = "") String payload,
             @Descriptor(IDLE) @Parameter(names = "--idle", absentValue = "") String idle,
+            @Descriptor(ARGS) @Parameter(names = "--args", absentValue = "") String args,
+            @Descriptor(ENV) @Parameter(names = "--env", absentValue = "") String env,
+            @Descriptor(DIR) @Parameter(names = "--dir", absentValue = "") String dir,
+            @Descriptor(DIR_QUOTA) @Parameter(names = "--dir-quota", absentValue = "") String dirQuota,
             @Descriptor("path or URL of the .wasm file") String source,
             @Descriptor("actor type name, [A-Za-z0-9._-]") String type) {
-        return install(timeout, memory, mailbox, payload, idle, source, type, null);
+        return install(timeout, memory, mailbox, payload, idle, args, env, dir, dirQuota, source, type, null);
     }
 
     /**
@@ -166,26 +174,36 @@ public final class KelpieCommands {
             @Descriptor(MAILBOX) @Parameter(names = "--mailbox", absentValue = "") String mailbox,
             @Descriptor(PAYLOAD) @Parameter(names = "--payload", absentValue = "") String payload,
             @Descriptor(IDLE) @Parameter(names = "--idle", absentValue = "") String idle,
+            @Descriptor(ARGS) @Parameter(names = "--args", absentValue = "") String args,
+            @Descriptor(ENV) @Parameter(names = "--env", absentValue = "") String env,
+            @Descriptor(DIR) @Parameter(names = "--dir", absentValue = "") String dir,
+            @Descriptor(DIR_QUOTA) @Parameter(names = "--dir-quota", absentValue = "") String dirQuota,
             @Descriptor("path or URL of the .wasm file") String source,
             @Descriptor("actor type name, [A-Za-z0-9._-]") String type,
             @Descriptor("comma-separated host namespaces, e.g. actors,greeting or sample:namespace") String namespaces) {
         LimitOptions limits = new LimitOptions(timeout, memory, mailbox, payload, idle);
-        return guarded("install", () -> doInstall(source, type, namespaces, limits));
+        EnvironmentOptions environment = new EnvironmentOptions(args, env, dir, dirQuota);
+        return guarded("install", () -> doInstall(source, type, namespaces, limits, environment));
+    }
+
+    /** {@code install} with limit options only (Java callers and tests). */
+    String install(String timeout, String memory, String mailbox, String payload, String idle, String source, String type) {
+        return install(timeout, memory, mailbox, payload, idle, "", "", "", "", source, type);
     }
 
     /** {@code install <source>} without options (Java callers and tests). */
     String install(String source) {
-        return install("", "", "", "", "", source);
+        return install("", "", "", "", "", "", "", "", "", source);
     }
 
     /** {@code install <source> <type>} without options (Java callers and tests). */
     String install(String source, String type) {
-        return install("", "", "", "", "", source, type);
+        return install("", "", "", "", "", "", "", "", "", source, type);
     }
 
     /** {@code install <source> <type> <namespaces>} without options (Java callers and tests). */
     String install(String source, String type, String namespaces) {
-        return install("", "", "", "", "", source, type, namespaces);
+        return install("", "", "", "", "", "", "", "", "", source, type, namespaces);
     }
 
     private static final String TIMEOUT = "invocation timeout, e.g. 5s, 500ms, 1m";
@@ -193,6 +211,10 @@ public final class KelpieCommands {
     private static final String MAILBOX = "messages that may wait for one actor, e.g. 100";
     private static final String PAYLOAD = "largest request payload and state value, e.g. 64KiB";
     private static final String IDLE = "passivate an actor idle this long, e.g. 5m";
+    private static final String ARGS = "WASI arguments (argv), comma-separated, e.g. \"echo,--verbose\"";
+    private static final String ENV = "WASI environment variables, comma-separated, e.g. \"MODE=demo,LANG=C\"";
+    private static final String DIR = "a WASI directory under the runtime's WASI root, seen at /data; :rw to write, e.g. files/echo:rw";
+    private static final String DIR_QUOTA = "bytes a writable WASI directory may hold, e.g. 16MiB";
 
     /**
      * Undeploys an actor type (its active actors passivate) and removes its module from the registry when
@@ -230,7 +252,10 @@ public final class KelpieCommands {
         });
     }
 
-    /** Deployed actor types: what runs them, their invocation timeout, memory cap, mailbox and host namespaces. */
+    /**
+     * Deployed actor types: what runs them, their invocation timeout, memory cap, mailbox and host namespaces;
+     * then, for the types given one, their WASI arguments, environment variables and directory.
+     */
     @Descriptor("list deployed actor types and their limits")
     public String types() {
         return guarded("types", () -> {
@@ -244,7 +269,16 @@ public final class KelpieCommands {
                 table.add(t.name(), runs(t), duration(l.invocationTimeout()), bytes(l.maxMemoryBytes()),
                         l.mailboxCapacity(), namespaces(t));
             }
-            return table.render();
+            StringBuilder out = new StringBuilder(table.render());
+            // what WASI types were given, below the table (most types have nothing)
+            List<ActorType> given = types.stream().filter(t -> !t.environment().isEmpty()).collect(Collectors.toList());
+            if (!given.isEmpty()) {
+                out.append(out.toString().endsWith("\n") ? "" : "\n").append("WASI environments:");
+                for (ActorType t : given) {
+                    out.append("\n  ").append(t.name()).append(": ").append(t.environment().describe());
+                }
+            }
+            return out.toString();
         });
     }
 
@@ -392,7 +426,8 @@ public final class KelpieCommands {
     // ---------------------------------------------------------------------------------------------
     // install details
 
-    private String doInstall(String source, String type, String namespaces, LimitOptions limitOptions) {
+    private String doInstall(String source, String type, String namespaces, LimitOptions limitOptions,
+            EnvironmentOptions environment) {
         if (source == null || source.isBlank()) {
             throw new CommandException("install needs a file or URL: install <file-or-url> [type]");
         }
@@ -404,7 +439,8 @@ public final class KelpieCommands {
         ActorLimits limits = limitOptions.isEmpty() ? null : limitOptions.applyTo(
                 runtime.type(typeName).map(ActorType::limits).orElseGet(runtime::defaultLimits));
         DeployRequest request = DeployRequest.of(typeName, from.name, bytes).withLimits(limits)
-                .withHostNamespaces(namespaces == null ? null : parseNamespaces(namespaces));
+                .withHostNamespaces(namespaces == null ? null : parseNamespaces(namespaces))
+                .withEnvironment(environment.toEnvironment());
         DeployResult r;
         try {
             r = deployer.deploy(request);
