@@ -18,6 +18,8 @@
  * | `rename`   | from `\n` to     | rename; `ok`                                                           |
  * | `symlink`  | target `\n` link | symlink; `ok`                                                          |
  * | `raw_open` | path             | path_open on the preopened fd 3 with exactly that path (no libc path handling), read-only; `ok` |
+ * | `raw_bytes`| bytes            | path_open on fd 3 with the payload's bytes as the path, NULs included: `ok` or `errno=<n>` |
+ * | `raw_at`   | `ptr len`        | path_open on fd 3 with that pointer and length, unchecked: `ok` or `errno=<n>` |
  * | `open_many`| path `\n` n      | opens the file n times (at most 256) before closing them: `opened=<k>`, or `opened=<k> errno=<n>` |
  */
 #define _DEFAULT_SOURCE
@@ -262,6 +264,40 @@ static void raw_open(const uint8_t *payload, size_t len) {
     kelpie_respond_str("ok");
 }
 
+/* WASI's path_open with the pointer and length as given (wasi-libc's wrapper takes a C string). */
+int32_t raw_path_open(int32_t fd, int32_t dirflags, int32_t path, int32_t path_len, int32_t oflags, int64_t rights,
+                      int64_t inheriting, int32_t fdflags, int32_t fd_ptr)
+    __attribute__((import_module("wasi_snapshot_preview1"), import_name("path_open")));
+
+static void respond_raw(int32_t e, int32_t fd) {
+    if (e != 0) {
+        respond_errno(e);
+        return;
+    }
+    __wasi_errno_t closed = __wasi_fd_close((__wasi_fd_t)fd);
+    (void)closed;
+    kelpie_respond_str("ok");
+}
+
+static void raw_bytes(const uint8_t *payload, size_t len) {
+    static char path[MAX_TEXT];
+    size_t n = len < MAX_TEXT ? len : MAX_TEXT;
+    memcpy(path, payload, n);
+    int32_t fd = -1;
+    int32_t e = raw_path_open(3, 0, (int32_t)(intptr_t)path, (int32_t)n, 0, __WASI_RIGHTS_FD_READ, 0, 0,
+                              (int32_t)(intptr_t)&fd);
+    respond_raw(e, fd);
+}
+
+static void raw_at(const uint8_t *payload, size_t len) {
+    char *end;
+    long long ptr = strtoll(payload_text(payload, len), &end, 10);
+    long long n = strtoll(end, NULL, 10);
+    int32_t fd = -1;
+    int32_t e = raw_path_open(3, 0, (int32_t)ptr, (int32_t)n, 0, __WASI_RIGHTS_FD_READ, 0, 0, (int32_t)(intptr_t)&fd);
+    respond_raw(e, fd);
+}
+
 static void open_many(const uint8_t *payload, size_t len) {
     char *path = payload_text(payload, len);
     char *n = second(path);
@@ -302,5 +338,7 @@ KELPIE_EXPORT("wapc_init") void wapc_init(void) {
     kelpie_register("rename", rename_file);
     kelpie_register("symlink", make_symlink);
     kelpie_register("raw_open", raw_open);
+    kelpie_register("raw_bytes", raw_bytes);
+    kelpie_register("raw_at", raw_at);
     kelpie_register("open_many", open_many);
 }

@@ -9,6 +9,7 @@ import dev.kelpie.embedded.Kelpie;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -17,6 +18,7 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The extender's work on its own thread, with a real deployer and runtime and stand-in bundles. */
 @Timeout(60)
@@ -156,6 +158,41 @@ class BundleDeploymentsTest {
         assertThat(kelpie.actors().type("c")).as("suspended, not removed, during the grace").isPresent();
         await("type removed after the grace", () -> kelpie.actors().type("c").isEmpty());
         assertThat(kelpie.registry().list()).isEmpty();
+    }
+
+    @Test
+    void theHeaderGivesAWasiTypeItsArgumentsEnvironmentAndADirectory(@TempDir Path data) throws Exception {
+        try (Kelpie withData = Kelpie.builder().dataDirectory(data).build()) {
+            BundleDeployments d = new BundleDeployments(withData.deployer(), withData.actors(),
+                    () -> withData.registry().maxModuleBytes(), GRACE);
+            try {
+                FakeBundle b = new FakeBundle(7, "files;path=wasm/files.wasm;args=\"files,-v\";env=\"MODE=bundle\";"
+                        + "dir=bundle/files;dir-mode=rw", Map.of("wasm/files.wasm", resource("/wasm/c/wasi-files/wasi-files.wasm")));
+                d.started(b);
+                d.flush(30_000);
+                assertThat(d.problems()).isEmpty();
+                ActorType type = withData.actors().type("files").orElseThrow();
+                Path dir = data.resolve("wasi/bundle/files").toRealPath();
+                assertThat(type.environment().directory()).isEqualTo(dir.toString());
+                assertThat(type.environment().writable()).isTrue();
+                assertThat(withData.actor("files", "f").call("args", new byte[0])).asString(UTF_8).isEqualTo("files|-v");
+                assertThat(withData.actor("files", "f").call("env", new byte[0])).asString(UTF_8).isEqualTo("MODE=bundle");
+                assertThat(withData.actor("files", "f").call("write", "/data/a.txt\nfrom a bundle".getBytes(UTF_8)))
+                        .asString(UTF_8).isEqualTo("ok");
+                assertThat(dir.resolve("a.txt")).hasContent("from a bundle");
+
+                // a header over a limit: the bundle is not deployed, and the problem names it
+                FakeBundle over = new FakeBundle(8, "big;path=wasm/files.wasm;args=\"" + "a,".repeat(65) + "\"",
+                        Map.of("wasm/files.wasm", resource("/wasm/c/wasi-files/wasi-files.wasm")));
+                d.started(over);
+                d.flush(30_000);
+                assertThat(withData.actors().type("big")).isEmpty();
+                assertThat(d.problems()).singleElement().asString().contains("test.module.8")
+                        .contains("over the limit of 64 (max_wasi_entries)");
+            } finally {
+                d.close(10_000);
+            }
+        }
     }
 
     @Test

@@ -204,6 +204,43 @@ class GuestEnvironmentTest {
     }
 
     @Test
+    void badPathsAreRefusedBeforeTheHostReadsThem() {
+        try (WapcInstance g = guest(readOnly())) {
+            assertThat(call(g, "raw_bytes", "hello.txt")).isEqualTo("ok");
+            assertThat(call(g, "raw_at", "4294967040 100")).isEqualTo("errno=21"); // EFAULT: past the memory
+            assertThat(call(g, "raw_at", "1024 5000")).isEqualTo("errno=37"); // ENAMETOOLONG: over 4 KiB
+            assertThat(call(g, "raw_bytes", "hello.txt\0../x")).isEqualTo("errno=28"); // EINVAL: a NUL
+        }
+    }
+
+    @Test
+    void theFormOfAnEnvironmentIsCheckedWhenItIsMade() {
+        assertThatThrownBy(() -> GuestEnvironment.NONE.withArguments(List.of("a\0b")))
+                .hasMessage("WASI argument 'a\\0b' contains a NUL character");
+        assertThatThrownBy(() -> GuestEnvironment.NONE.withVariables(Map.of("A-B", "x")))
+                .hasMessageContaining("invalid WASI environment variable name 'A-B'");
+        assertThatThrownBy(() -> GuestEnvironment.NONE.withVariables(Map.of("9A", "x")))
+                .hasMessageContaining("invalid WASI environment variable name '9A'");
+        assertThatThrownBy(() -> GuestEnvironment.NONE.withVariables(Map.of("A", "x\0")))
+                .hasMessage("WASI environment variable A has a value containing a NUL character");
+        assertThatThrownBy(() -> GuestEnvironment.NONE.withDirectory("", false)).hasMessageContaining("it is empty");
+        assertThatThrownBy(() -> GuestEnvironment.NONE.withDirectory("a/../b", false)).hasMessageContaining("contains '..'");
+        assertThatThrownBy(() -> GuestEnvironment.NONE.withDirectory("x".repeat(1025), false))
+                .hasMessageContaining("longer than 1024 characters");
+        assertThatThrownBy(() -> GuestEnvironment.NONE.withDirectory("d\0", false)).hasMessageContaining("NUL");
+        assertThatThrownBy(() -> GuestEnvironment.NONE.withDirectoryQuota(5)).hasMessageContaining("needs a directory");
+        assertThatThrownBy(() -> GuestEnvironment.NONE.withDirectory("d", true).withDirectoryQuota(-1))
+                .hasMessageContaining("must not be negative");
+        assertThatThrownBy(() -> GuestEnvironment.parseVariable("NOEQ")).hasMessageContaining("is not NAME=value");
+
+        GuestEnvironment e = GuestEnvironment.NONE.withArguments(List.of("ab", "é")).withVariables(Map.of("K", "v"));
+        assertThat(e.entries()).isEqualTo(3);
+        assertThat(e.bytes()).isEqualTo(3 + 3 + 4); // "ab\0", "é\0" (2 bytes + NUL), "K=v\0"
+        assertThat(e.describe()).isEqualTo("args=[ab, é] env=[K=v]");
+        assertThat(GuestEnvironment.NONE.describe()).isEqualTo("none");
+    }
+
+    @Test
     void aRelativeDirectoryIsRefusedAtInstantiation() {
         assertThatThrownBy(() -> guest(GuestEnvironment.NONE.withDirectory("files/echo", false)))
                 .isInstanceOf(ModuleInstantiationException.class)

@@ -47,8 +47,10 @@ import java.util.Map;
  * </ul>
  * To know which directory a descriptor stands for, it keeps its own table of the descriptors opened in
  * the directory ({@code path_open}, {@code fd_close}, {@code fd_renumber}); a descriptor it does not know
- * is not a directory a path may start from ({@code EBADF}). One instance runs one call at a time, so the
- * table needs no lock.
+ * is not a directory a path may start from ({@code EBADF}). A file's size and position are asked of
+ * Chicory through the descriptor, never through its path (which a rename may have changed). It also
+ * does {@code path_rename} and {@code fd_readdir} itself (Chicory's rename fails on Linux, its listing
+ * stats through links). One instance runs one call at a time, so the table needs no lock.
  */
 final class ConfinedFiles {
     static final int PREOPENED_FD = 3;
@@ -312,7 +314,8 @@ final class ConfinedFiles {
                 Path entry;
                 byte[] name;
                 if (index < 2) {
-                    entry = index == 0 ? dir.path : dir.path.getParent();
+                    // the directory's parent is not the guest's business: ".." of the top stands for itself
+                    entry = index == 0 || dir.path.equals(root) ? dir.path : dir.path.getParent();
                     name = (index == 0 ? "." : "..").getBytes(StandardCharsets.UTF_8);
                 } else if (names.hasNext()) {
                     entry = names.next();
