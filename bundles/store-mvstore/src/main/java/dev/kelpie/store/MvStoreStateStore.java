@@ -9,6 +9,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import org.h2.mvstore.Cursor;
 import org.h2.mvstore.DataUtils;
@@ -28,17 +33,22 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * The embedded durable state store: one H2 MVStore file, {@code <data_dir>/kelpie-state.mv.db}, holding
  * one sorted map of all actors' state (layout in {@link StateKeys}).
  *
- * <h2>Atomicity and durability</h2>
+ * <h2>Atomicity and durability: group commit</h2>
  * The store is opened with auto-commit off (no background writer, and no write triggered by the amount
  * of unsaved changes), so nothing reaches the file except through an explicit {@link MVStore#commit()}.
- * {@link #commit} applies all changes of a turn to the map and then calls {@code MVStore.commit()}, all
- * under one lock, so each MVStore commit holds whole turns only. MVStore writes a commit as one chunk with
- * checksums and on open recovers to the newest complete chunk, so a turn is in the file entirely or not at
- * all.
+ * {@link #commitAsync} queues a turn's changes with the {@link GroupCommitter}; its one committer thread
+ * applies everything queued since its last write to the map, in order, and writes it with one
+ * {@code MVStore.commit()}: the turns of one actor's batch and of other actors on other workers share
+ * one commit, and each MVStore commit holds whole turns only. Until then the changes are visible to the
+ * actor's reads through the committer's overlay. MVStore writes a commit as one chunk with checksums and
+ * on open recovers to the newest complete chunk, so a turn is in the file entirely or not at all.
  *
- * <p>When {@link #commit} returns, the chunk has been written with {@code FileChannel.write}: it is in
- * the operating system's page cache and survives the death of this process by any means (SIGKILL, the
- * OOM killer, a JVM crash). That is the {@link StateStore} contract, and it needs no fsync.
+ * <p>When the future of {@link #commitAsync} completes (or {@link #commit} returns), the chunk holding the
+ * turn has been written with {@code FileChannel.write}: it is in the operating system's page cache and
+ * survives the death of this process by any means (SIGKILL, the OOM killer, a JVM crash). That is the
+ * {@link StateStore} contract, and it needs no fsync. A failed write fails its turns and every turn queued
+ * after them and closes the store (see {@link GroupCommitter}); a commit not written within
+ * {@code commit_timeout_ms} fails its turns without closing the store.
  *
  * <p>Power loss or a kernel crash is another matter. The file is fsynced at most every
  * {@code sync_interval_ms} (default {@value #DEFAULT_SYNC_INTERVAL_MS} ms) on the commit path, and the
@@ -49,7 +59,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * the last interval before it may be lost, and when commits stop, the last ones wait for the next
  * commit or the OS's own writeback (about 30 s on Linux) to reach the disk. With
  * {@code sync_interval_ms = 0} every commit is fsynced before it returns and survives power loss too,
- * on hardware that honours fsync, at the cost of one fsync per turn.
+ * on hardware that honours fsync, at the cost of one fsync per group commit. With an interval, the
+ * committer also fsyncs when no commit has come for one interval, so the last commits before a pause
+ * reach the disk within about one interval too.
  *
  * <h2>Interrupts</h2>
  * The runtime interrupts a turn that runs past its timeout, and that turn may be reading or committing
@@ -62,8 +74,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * part of it (or a change that a failing commit then takes back); the runtime never does that, because an
  * actor's turns and their reads are serial.
  *
- * <p>The ConfigAdmin properties are {@code data_dir} and {@code sync_interval_ms} (the double underscores
- * in {@link Config} are how DS spells one underscore; a single one would become a dot).
+ * <p>The ConfigAdmin properties are {@code data_dir}, {@code sync_interval_ms}, {@code commit_timeout_ms}
+ * and {@code max_pending_commit_bytes} (the double underscores in {@link Config} are how DS spells one
+ * underscore; a single one would become a dot).
  */
 @Component(service = StateStore.class, configurationPid = MvStoreStateStore.PID,
         property = StateStore.NAME + "=" + MvStoreStateStore.STORE_NAME)
@@ -83,6 +96,8 @@ public final class MvStoreStateStore implements StateStore, AutoCloseable {
     private static final int COMPACT_TARGET_FILL_RATE = 50;
     private static final int COMPACT_WRITE_BYTES = 1 << 20;
     public static final long DEFAULT_SYNC_INTERVAL_MS = 100;
+    public static final long DEFAULT_COMMIT_TIMEOUT_MS = 10_000;
+    public static final long DEFAULT_MAX_PENDING_COMMIT_BYTES = 64L * 1024 * 1024;
 
     /** ConfigAdmin configuration of the store: properties {@code data_dir} and {@code sync_interval_ms}. */
     @ObjectClassDefinition(name = "Kelpie state store (H2 MVStore)",
@@ -96,10 +111,22 @@ public final class MvStoreStateStore implements StateStore, AutoCloseable {
                 + "0 fsyncs every commit so committed turns also survive a power loss (slower). Committed turns "
                 + "survive any crash of the process either way")
         long sync__interval__ms() default DEFAULT_SYNC_INTERVAL_MS;
+
+        @AttributeDefinition(name = "Commit timeout (ms)", description = "A turn's reply fails when the group commit "
+                + "holding its state changes has not been written within this many ms (a hanging disk); also how "
+                + "long a commit waits for room in a full commit queue, and how long closing waits for the queue")
+        long commit__timeout__ms() default DEFAULT_COMMIT_TIMEOUT_MS;
+
+        @AttributeDefinition(name = "Max pending commit bytes", description = "State changes (keys and values) "
+                + "waiting for the next group commit beyond which a turn's commit waits for the committer to catch up")
+        long max__pending__commit__bytes() default DEFAULT_MAX_PENDING_COMMIT_BYTES;
     }
 
     private final Path file;
     private final long syncIntervalNanos;
+    private final long commitTimeoutNanos;
+    /** Writes the queued turns; created last in the constructor. */
+    private final GroupCommitter committer;
     private final ReentrantLock lock = new ReentrantLock();
     private final MVStore store;
     private final MVMap<String, byte[]> map;
@@ -108,10 +135,13 @@ public final class MvStoreStateStore implements StateStore, AutoCloseable {
     /** Version usage held at the version of the last fsync, so chunks superseded after it stay intact. */
     private MVStore.TxCounter durablePin;
     private long lastSyncNanos;
+    /** Whether a commit was written since the last fsync. Under the lock. */
+    private boolean unsynced;
 
     @Activate
     public MvStoreStateStore(Config config) {
-        this(resolveDataDir(config.data__dir()), config.sync__interval__ms());
+        this(resolveDataDir(config.data__dir()), config.sync__interval__ms(), config.commit__timeout__ms(),
+                config.max__pending__commit__bytes());
     }
 
     /** Opens (creating if needed) the store in the directory, fsyncing at most every 100 ms. */
@@ -127,6 +157,25 @@ public final class MvStoreStateStore implements StateStore, AutoCloseable {
      *     the file cannot be opened: unreadable, corrupt, read-only, or locked by another open store
      */
     public MvStoreStateStore(Path dataDir, long syncIntervalMillis) {
+        this(dataDir, syncIntervalMillis, DEFAULT_COMMIT_TIMEOUT_MS, DEFAULT_MAX_PENDING_COMMIT_BYTES);
+    }
+
+    /**
+     * Opens (creating if needed) the store in the directory.
+     *
+     * @param syncIntervalMillis fsync at most this often, 0 for every commit (see the class comment)
+     * @param commitTimeoutMillis how long a turn waits for the commit that holds it, at least 1
+     * @param maxPendingCommitBytes changes waiting for the committer beyond which commits wait, at least 1
+     */
+    public MvStoreStateStore(Path dataDir, long syncIntervalMillis, long commitTimeoutMillis, long maxPendingCommitBytes) {
+        if (commitTimeoutMillis < 1) {
+            throw new IllegalArgumentException("commit_timeout_ms is " + commitTimeoutMillis + "; it must be 1 or more");
+        }
+        if (maxPendingCommitBytes < 1) {
+            throw new IllegalArgumentException("max_pending_commit_bytes is " + maxPendingCommitBytes
+                    + "; it must be 1 or more");
+        }
+        this.commitTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(commitTimeoutMillis);
         if (dataDir == null) {
             throw new IllegalArgumentException("no data directory given for the state store");
         }
@@ -182,6 +231,23 @@ public final class MvStoreStateStore implements StateStore, AutoCloseable {
             closeQuietly(opened, fileStore);
             throw new IllegalStateException("cannot open the state store " + file + ": " + e, e);
         }
+        this.committer = new GroupCommitter(file.toString(), new GroupCommitter.Writer() {
+            @Override
+            public void write(List<StateKeys.Change> changes) {
+                MvStoreStateStore.this.write(changes);
+            }
+
+            @Override
+            public void idle() {
+                syncIfUnsynced();
+            }
+
+            @Override
+            public void failed(RuntimeException failure) {
+                closed = true;
+                closeQuietly(store);
+            }
+        }, commitTimeoutNanos, maxPendingCommitBytes, syncIntervalNanos);
     }
 
     /**
@@ -211,6 +277,11 @@ public final class MvStoreStateStore implements StateStore, AutoCloseable {
     @Override
     public byte[] get(ActorId actor, String key) {
         String k = StateKeys.forRead(actor, key);
+        checkOpen();
+        StateKeys.Change queued = committer.pending(k);
+        if (queued != null) {
+            return queued.value() == null ? null : queued.value().clone();
+        }
         MVStore.TxCounter reading = beginRead();
         try {
             byte[] v = map.get(k);
@@ -226,6 +297,10 @@ public final class MvStoreStateStore implements StateStore, AutoCloseable {
     public List<String> keys(ActorId actor, String prefix) {
         String from = StateKeys.forListing(actor, prefix);
         int actorPrefixLength = StateKeys.actorPrefix(actor).length();
+        checkOpen();
+        // the queued changes first: the committer drops one from them only after writing it to the map,
+        // so reading them before the map never misses a key (the actor itself adds none meanwhile)
+        Map<String, StateKeys.Change> queued = committer.hasPending() ? Map.copyOf(committer.pendingRange(from)) : Map.of();
         List<String> out = new ArrayList<>();
         MVStore.TxCounter reading = beginRead();
         try {
@@ -236,7 +311,18 @@ public final class MvStoreStateStore implements StateStore, AutoCloseable {
                 if (!k.startsWith(from)) {
                     break;
                 }
-                out.add(k.substring(actorPrefixLength));
+                if (!queued.containsKey(k)) {
+                    out.add(k.substring(actorPrefixLength));
+                }
+            }
+            if (!queued.isEmpty()) {
+                TreeSet<String> merged = new TreeSet<>(out);
+                for (StateKeys.Change c : queued.values()) {
+                    if (c.value() != null) {
+                        merged.add(c.storageKey().substring(actorPrefixLength));
+                    }
+                }
+                return new ArrayList<>(merged);
             }
             return out;
         } catch (MVStoreException e) {
@@ -246,12 +332,58 @@ public final class MvStoreStateStore implements StateStore, AutoCloseable {
         }
     }
 
+    /**
+     * Commits one turn and waits for it: {@link #commitAsync}, then at most {@code commit_timeout_ms} for
+     * its group (the wait does not end on an interrupt, which is kept for the caller).
+     */
     @Override
     public void commit(ActorId actor, Map<String, byte[]> changes) {
-        List<StateKeys.Change> batch = StateKeys.forCommit(actor, changes);
-        if (batch.isEmpty()) {
-            return;
+        CompletableFuture<Void> done = commitAsync(actor, changes);
+        boolean interrupted = false;
+        long deadline = System.nanoTime() + commitTimeoutNanos + TimeUnit.SECONDS.toNanos(1);
+        try {
+            while (true) {
+                try {
+                    done.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    throw cause instanceof RuntimeException r ? r : new IllegalStateException(String.valueOf(cause), cause);
+                } catch (TimeoutException e) {
+                    // the group's own timeout fails it first; this is a second bound
+                    throw new IllegalStateException("the state commit of actor " + actor + " to " + file
+                            + " did not finish within commit_timeout_ms", e);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
+    }
+
+    /**
+     * Queues the turn's changes for the next group commit; they are visible to reads at once, and the future
+     * completes once they are written (and fsynced, when that is due; see the class comment).
+     */
+    @Override
+    public CompletableFuture<Void> commitAsync(ActorId actor, Map<String, byte[]> changes) {
+        List<StateKeys.Change> batch;
+        try {
+            batch = StateKeys.forCommit(actor, changes);
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        if (batch.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return committer.submit(actor, batch);
+    }
+
+    /** Applies a group of turns to the map and commits it (the committer thread only). */
+    private void write(List<StateKeys.Change> batch) {
         lock.lock();
         try {
             checkOpen();
@@ -265,29 +397,12 @@ public final class MvStoreStateStore implements StateStore, AutoCloseable {
                 }
                 store.commit();
             } catch (RuntimeException | Error e) {
-                // take back whatever of the turn reached the map; a store that panicked is closed already
-                try {
-                    if (!store.isClosed()) {
-                        store.rollback();
-                    }
-                } catch (RuntimeException r) {
-                    e.addSuppressed(r);
-                }
-                throw new IllegalStateException("cannot commit the state of actor " + actor + " to " + file + ": "
+                throw new IllegalStateException("cannot write the commit to " + file + ": "
                         + (e instanceof MVStoreException m ? explain(m) : e.toString()), e);
             }
+            unsynced = true;
             if (System.nanoTime() - lastSyncNanos >= syncIntervalNanos) {
-                try {
-                    syncAndPin();
-                } catch (RuntimeException e) {
-                    // after a failed fsync the kernel may already have dropped dirty pages: nothing written
-                    // since the last good fsync can be trusted to reach the disk, so stop writing at all
-                    closed = true;
-                    closeQuietly(store);
-                    throw new IllegalStateException("the turn of actor " + actor + " was written to " + file
-                            + " but the fsync after it failed, so the store is closed: "
-                            + (e instanceof MVStoreException m ? explain(m) : e.toString()), e);
-                }
+                sync();
             }
             if (++commitsSinceCompaction >= COMPACT_EVERY_COMMITS) {
                 commitsSinceCompaction = 0;
@@ -295,6 +410,32 @@ public final class MvStoreStateStore implements StateStore, AutoCloseable {
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** fsyncs what was written since the last fsync (the committer, when no commit came for an interval). */
+    private void syncIfUnsynced() {
+        lock.lock();
+        try {
+            if (unsynced && !closed && !store.isClosed()) {
+                sync();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** fsyncs under the lock; a failure closes the store (the committer fails what waits). */
+    private void sync() {
+        try {
+            syncAndPin();
+        } catch (RuntimeException e) {
+            // after a failed fsync the kernel may already have dropped dirty pages: nothing written
+            // since the last good fsync can be trusted to reach the disk, so stop writing at all
+            closed = true;
+            closeQuietly(store);
+            throw new IllegalStateException("the fsync of " + file + " failed, so the store is closed: "
+                    + (e instanceof MVStoreException m ? explain(m) : e.toString()), e);
         }
     }
 
@@ -307,6 +448,7 @@ public final class MvStoreStateStore implements StateStore, AutoCloseable {
             store.deregisterVersionUsage(previous);
         }
         lastSyncNanos = System.nanoTime();
+        unsynced = false;
     }
 
     /**
@@ -336,12 +478,14 @@ public final class MvStoreStateStore implements StateStore, AutoCloseable {
     }
 
     /**
-     * Closes the store; every commit has been written already. The file is closed and unlocked even when
-     * the final fsync or close fails (that failure is then thrown, naming the file). Idempotent.
+     * Closes the store: first writes every queued commit (waiting at most {@code commit_timeout_ms}; what is
+     * not written by then fails), then fsyncs. The file is closed and unlocked even when the final fsync
+     * or close fails (that failure is then thrown, naming the file). Idempotent.
      */
     @Deactivate
     @Override
     public void close() {
+        committer.close();
         lock.lock();
         try {
             if (closed) {
@@ -376,6 +520,11 @@ public final class MvStoreStateStore implements StateStore, AutoCloseable {
     }
 
     /** For tests in this package only. */
+    GroupCommitter committerForTests() {
+        return committer;
+    }
+
+    /** For tests in this package only. */
     MVStore mvStoreForTests() {
         return store;
     }
@@ -405,6 +554,10 @@ public final class MvStoreStateStore implements StateStore, AutoCloseable {
     }
 
     private void checkOpen() {
+        RuntimeException failed = committer == null ? null : committer.failure();
+        if (failed != null) {
+            throw new IllegalStateException(failed.getMessage(), failed);
+        }
         if (closed || store.isClosed()) {
             MVStoreException panic = store.getPanicException();
             throw new IllegalStateException("the state store " + file + " is closed"

@@ -335,6 +335,16 @@ class MvStoreStateStoreTest extends StateStoreContractTest {
             public long sync__interval__ms() {
                 return syncIntervalMs;
             }
+
+            @Override
+            public long commit__timeout__ms() {
+                return MvStoreStateStore.DEFAULT_COMMIT_TIMEOUT_MS;
+            }
+
+            @Override
+            public long max__pending__commit__bytes() {
+                return MvStoreStateStore.DEFAULT_MAX_PENDING_COMMIT_BYTES;
+            }
         };
     }
 }
