@@ -71,7 +71,8 @@ final class GroupCommitter {
 
     // under lock
     private ArrayList<StateKeys.Change> pending = new ArrayList<>();
-    private Group pendingGroup;
+    /** The groups of {@link #pending}: one, unless a group timed out while it waited and a new one began. */
+    private ArrayList<Group> pendingGroups = new ArrayList<>();
     private long pendingBytes;
     private boolean closing;
     private volatile RuntimeException failure;
@@ -139,11 +140,14 @@ final class GroupCommitter {
                 pending.add(c);
             }
             pendingBytes += bytes;
-            Group g = pendingGroup;
-            if (g == null) {
+            Group g = pendingGroups.isEmpty() ? null : pendingGroups.get(pendingGroups.size() - 1);
+            if (g == null || g.written.isDone()) {
+                // a group that timed out waiting has failed its turns; later turns get a future of their own
+                if (g == null) {
+                    work.signal();
+                }
                 g = new Group(commitTimeoutNanos, file);
-                pendingGroup = g;
-                work.signal();
+                pendingGroups.add(g);
             }
             g.turns++;
             g.actors.add(actor);
@@ -217,7 +221,7 @@ final class GroupCommitter {
         try {
             while (true) {
                 ArrayList<StateKeys.Change> batch;
-                Group group;
+                ArrayList<Group> groups;
                 lock.lock();
                 try {
                     long idle = idleNanos;
@@ -241,9 +245,9 @@ final class GroupCommitter {
                         return; // closing with nothing left, or failed
                     }
                     batch = pending;
-                    group = pendingGroup;
+                    groups = pendingGroups;
                     pending = new ArrayList<>();
-                    pendingGroup = null;
+                    pendingGroups = new ArrayList<>(1);
                     pendingBytes = 0;
                     room.signalAll();
                 } finally {
@@ -256,18 +260,20 @@ final class GroupCommitter {
                     }
                     writer.write(batch);
                 } catch (RuntimeException | Error e) {
-                    fail(group, e);
+                    fail(groups, e);
                     return;
                 }
                 for (StateKeys.Change c : batch) {
                     overlay.remove(c.storageKey(), c);
                 }
-                group.written.complete(null);
+                for (Group g : groups) {
+                    g.written.complete(null);
+                }
             }
         } catch (InterruptedException e) {
-            fail(null, new IllegalStateException("the committer thread was interrupted", e));
+            fail(List.of(), new IllegalStateException("the committer thread was interrupted", e));
         } catch (RuntimeException | Error e) {
-            fail(null, e); // whatever broke the loop: fail what waits rather than let it hang
+            fail(List.of(), e); // whatever broke the loop: fail what waits rather than let it hang
         }
     }
 
@@ -275,22 +281,27 @@ final class GroupCommitter {
      * Stops for good after a failure: fails the group that failed and every turn queued behind it, and
      * closes the store. Called by the committer thread, or by {@link #close} when it hung.
      */
-    private void fail(Group failedGroup, Throwable cause) {
+    private void fail(List<Group> failedGroups, Throwable cause) {
         IllegalStateException f;
-        Group queued;
+        List<Group> queued;
         lock.lock();
         try {
-            String which = failedGroup == null ? "" : " of " + failedGroup.turns + " turn(s) of actor(s) "
-                    + describe(failedGroup.actors);
+            int turns = 0;
+            Set<ActorId> actors = new LinkedHashSet<>();
+            for (Group g : failedGroups) {
+                turns += g.turns;
+                actors.addAll(g.actors);
+            }
+            String which = failedGroups.isEmpty() ? "" : " of " + turns + " turn(s) of actor(s) " + describe(actors);
             f = new IllegalStateException("a state commit" + which + " to " + file + " failed, so the store is closed "
                     + "(turns acknowledged before are in the file; the store reopens on restart): "
                     + (cause.getMessage() == null ? cause.toString() : cause.getMessage()), cause);
             if (failure == null) {
                 failure = f;
             }
-            queued = pendingGroup;
+            queued = pendingGroups;
             pending = new ArrayList<>();
-            pendingGroup = null;
+            pendingGroups = new ArrayList<>(1);
             pendingBytes = 0;
             overlay.clear();
             room.signalAll();
@@ -302,12 +313,12 @@ final class GroupCommitter {
         } catch (RuntimeException | Error ignored) {
             // the store is being closed after a failure; that failure is what gets reported
         }
-        if (failedGroup != null) {
-            failedGroup.written.completeExceptionally(f);
+        for (Group g : failedGroups) {
+            g.written.completeExceptionally(f);
         }
-        if (queued != null) {
-            queued.written.completeExceptionally(new IllegalStateException("not committed: an earlier state commit to "
-                    + file + " failed and the store is closed; the turns of actor(s) " + describe(queued.actors)
+        for (Group queuedGroup : queued) {
+            queuedGroup.written.completeExceptionally(new IllegalStateException("not committed: an earlier state commit to "
+                    + file + " failed and the store is closed; the turns of actor(s) " + describe(queuedGroup.actors)
                     + " queued behind it may have read its changes: " + f.getMessage(), f));
         }
     }
@@ -316,7 +327,7 @@ final class GroupCommitter {
      * Writes what is queued, then stops the committer: waits at most the commit timeout for it. If it
      * does not stop in time (a write hangs), every turn still queued fails and the store is closed.
      *
-     * @return true when everything queued was written
+     * @return false when the committer did not stop in time (then the store was closed by {@link #fail})
      */
     boolean close() {
         lock.lock();
@@ -328,7 +339,7 @@ final class GroupCommitter {
             lock.unlock();
         }
         if (Thread.currentThread() == thread) {
-            return false; // a dependent of a commit closed the store: the loop sees closing after this write
+            return true; // a dependent of a commit closes the store: the loop fails what is still queued
         }
         boolean interrupted = false;
         long deadline = System.nanoTime() + commitTimeoutNanos;
@@ -347,11 +358,11 @@ final class GroupCommitter {
             Thread.currentThread().interrupt();
         }
         if (thread.isAlive()) {
-            fail(null, new IllegalStateException("the store was closed while a commit was still being written after "
+            fail(List.of(), new IllegalStateException("the store was closed while a commit was still being written after "
                     + "commit_timeout_ms (" + TimeUnit.NANOSECONDS.toMillis(commitTimeoutNanos) + " ms)"));
             return false;
         }
-        return failure == null;
+        return true;
     }
 
     /** Up to five actors, and how many more. */

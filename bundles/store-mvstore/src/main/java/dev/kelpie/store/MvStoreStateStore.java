@@ -485,7 +485,13 @@ public final class MvStoreStateStore implements StateStore, AutoCloseable {
     @Deactivate
     @Override
     public void close() {
-        committer.close();
+        if (!committer.close()) {
+            // a write hung past the commit timeout and holds the lock: the committer failed what was queued
+            // and closed the file without it
+            throw new IllegalStateException("closing the state store " + file + ": a commit was still being written "
+                    + "after commit_timeout_ms (" + TimeUnit.NANOSECONDS.toMillis(commitTimeoutNanos) + " ms); the "
+                    + "turns queued behind it failed and the file was closed at once (turns acknowledged before are in it)");
+        }
         lock.lock();
         try {
             if (closed) {

@@ -27,9 +27,18 @@ public final class CrashingWriter {
         return b;
     }
 
+    /** The actor of thread t in the many-actor mode. */
+    static ActorId actor(int t) {
+        return ActorId.of("counter", "m" + t);
+    }
+
     public static void main(String[] args) {
         PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
         MvStoreStateStore store = new MvStoreStateStore(Path.of(args[0]));
+        if (args.length > 1) {
+            many(store, Integer.parseInt(args[1]), out);
+            return;
+        }
         byte[] n = store.get(ACTOR, "n");
         long start = n == null ? 1 : Long.parseLong(new String(n, StandardCharsets.UTF_8)) + 1;
         out.println("START " + start);
@@ -43,6 +52,34 @@ public final class CrashingWriter {
             store.commit(ACTOR, turn);
             out.println("ACK " + i);
             out.flush();
+        }
+    }
+
+    /**
+     * The many-actor mode: {@code threads} threads, thread t committing turns of {@code counter:m<t>} (turn
+     * i writing {@code n=i} and {@code k<i>=i}) and printing {@code ACK t i} once the commit returned, so
+     * the group commits hold turns of many actors.
+     */
+    private static void many(MvStoreStateStore store, int threads, PrintStream out) {
+        for (int t = 0; t < threads; t++) {
+            int thread = t;
+            Thread writer = new Thread(() -> {
+                ActorId actor = actor(thread);
+                byte[] n = store.get(actor, "n");
+                long start = n == null ? 1 : Long.parseLong(new String(n, StandardCharsets.UTF_8)) + 1;
+                for (long i = start; ; i++) {
+                    byte[] value = Long.toString(i).getBytes(StandardCharsets.UTF_8);
+                    Map<String, byte[]> turn = new LinkedHashMap<>();
+                    turn.put("n", value);
+                    turn.put("k" + i, value);
+                    store.commit(actor, turn);
+                    synchronized (out) {
+                        out.println("ACK " + thread + " " + i);
+                        out.flush();
+                    }
+                }
+            }, "writer-" + t);
+            writer.start();
         }
     }
 }

@@ -44,6 +44,58 @@ class SigkillDurabilityTest {
         }
     }
 
+    /**
+     * Group commit under load: 8 threads commit turns of 8 actors concurrently, so the commits hold turns
+     * of many actors; after a SIGKILL every actor has every acknowledged turn, whole, and no turn in part.
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void everyAcknowledgedTurnOfManyActorsSurvivesSigkillWhole() throws Exception {
+        int threads = 8;
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Path stderr = dir.resolve("many.err");
+        Process child = new ProcessBuilder(java.toString(), "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                CrashingWriter.class.getName(), dir.resolve("data").toString(), String.valueOf(threads))
+                .redirectError(stderr.toFile()).start();
+        long[] acked = new long[threads];
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+            int acks = 0;
+            String line;
+            while (acks < 2000 && (line = r.readLine()) != null) {
+                if (line.startsWith("ACK ")) {
+                    String[] p = line.split(" ");
+                    acked[Integer.parseInt(p[1])] = Long.parseLong(p[2]);
+                    acks++;
+                }
+            }
+            assertThat(acks).as("acks before the writer ended; its stderr: " + Files.readString(stderr)).isEqualTo(2000);
+            child.toHandle().destroyForcibly(); // SIGKILL, leaving its output readable (Process.destroy closes it)
+            assertThat(child.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            while ((line = r.readLine()) != null) { // acks already in the pipe count too
+                if (line.startsWith("ACK ")) {
+                    String[] p = line.split(" ");
+                    acked[Integer.parseInt(p[1])] = Long.parseLong(p[2]);
+                }
+            }
+        } finally {
+            child.destroyForcibly();
+            child.waitFor(10, TimeUnit.SECONDS);
+        }
+        try (MvStoreStateStore store = new MvStoreStateStore(dir.resolve("data"))) {
+            for (int t = 0; t < threads; t++) {
+                ActorId actor = CrashingWriter.actor(t);
+                byte[] nBytes = store.get(actor, "n");
+                long n = nBytes == null ? 0 : Long.parseLong(new String(nBytes, StandardCharsets.UTF_8));
+                assertThat(n).as("n of " + actor + " covers its acknowledged turns").isGreaterThanOrEqualTo(acked[t]);
+                Set<String> expected = new HashSet<>();
+                for (long i = 1; i <= n; i++) {
+                    expected.add("k" + i);
+                }
+                assertThat(new HashSet<>(store.keys(actor, "k"))).as("k-keys of " + actor + ", turns 1..n").isEqualTo(expected);
+            }
+        }
+    }
+
     /** Starts the writer, waits for ACKS_PER_ROUND acknowledgements, kills it; returns the last acked turn. */
     private long runAndKill(int round, long storedBefore) throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
