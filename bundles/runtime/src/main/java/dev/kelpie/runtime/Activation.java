@@ -77,6 +77,12 @@ final class Activation implements ActorContext {
     private TurnState turn;
     private Envelope current;
     private long droppedLinesSeen;
+    /**
+     * Completes (exceptionally when a commit failed) once every reply of this actor handed out so far
+     * has been completed; null when none waits for a commit. Replies chain on it, so they complete in
+     * turn order and never before the commit of an earlier turn they may have read.
+     */
+    private CompletableFuture<Void> replies;
 
     // written by the worker only, read by the watchdog and the listings
     private volatile DeployedType type;
@@ -333,19 +339,79 @@ final class Activation implements ActorContext {
             }
             failure = overLimit; // whatever the actor answered, a turn past the write cap does not commit
         }
+        CompletableFuture<Void> durable = null;
         if (failure == null && state != null) {
             try {
-                state.commit();
+                durable = state.commitAsync();
             } catch (RuntimeException commitFailure) {
                 failure = commitFailure;
             }
         }
         if (failure == null) {
-            complete(e, response, null, null, end);
+            completeWhenDurable(e, response, durable, end);
             return end;
         }
         complete(e, null, translate(e.operation, failure), failure instanceof TimedOut ? Reason.TIMEOUT : null, end);
         return end;
+    }
+
+    /**
+     * Completes a successful turn's reply once its own commit (null: it wrote nothing) and every earlier
+     * reply of this actor are done: acknowledged ⇒ durable, in turn order. When a commit fails, its reply
+     * and every later one chained here fail: those turns may have read its changes.
+     */
+    private void completeWhenDurable(Envelope e, byte[] response, CompletableFuture<Void> durable, long end) {
+        CompletableFuture<Void> before = replies;
+        if (before != null && before.isDone() && !before.isCompletedExceptionally()) {
+            before = null;
+        }
+        CompletableFuture<Void> gate;
+        if (before == null) {
+            if (durable == null || durable.isDone() && !durable.isCompletedExceptionally()) {
+                replies = null;
+                complete(e, response, null, null, end); // nothing to wait for (no writes, or a synchronous store)
+                return;
+            }
+            gate = durable;
+        } else {
+            gate = durable == null ? before : before.thenCompose(v -> durable);
+        }
+        replies = gate.whenComplete((v, failed) -> {
+            // the latency recorded includes the wait for the commit
+            if (failed == null) {
+                complete(e, response, null, null, System.nanoTime());
+            } else {
+                complete(e, null, commitFailed(e.operation, failed, durable == null), null, System.nanoTime());
+            }
+        });
+    }
+
+    private ActorInvocationException commitFailed(String operation, Throwable failed, boolean readOnly) {
+        Throwable cause = failed instanceof java.util.concurrent.CompletionException && failed.getCause() != null
+                ? failed.getCause() : failed;
+        String message = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+        return new ActorInvocationException(id, operation, Reason.ACTOR_ERROR, (readOnly
+                ? "the state commit of an earlier turn of this actor failed, and this turn may have read its changes: "
+                : "the turn's state changes were not committed: ") + message, cause);
+    }
+
+    /**
+     * Waits, bounded, until every reply handed out has been completed (passivation: a later activation of
+     * this actor must not acknowledge what it reads before the commit of it).
+     */
+    private void awaitReplies(long deadlineNanos) {
+        CompletableFuture<Void> r = replies;
+        if (r == null) {
+            return;
+        }
+        try {
+            r.get(Math.max(1, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException | java.util.concurrent.CancellationException ignored) {
+            // the failure went to the replies; a commit that hangs fails them by the store's own bound
+        }
+        replies = null;
     }
 
     private TurnState newTurnState(String operation) {
@@ -574,7 +640,9 @@ final class Activation implements ActorContext {
         if (!active) {
             return false;
         }
-        Throwable failure = runHook(false, System.nanoTime() + type.invocationTimeoutNanos);
+        long deadline = System.nanoTime() + type.invocationTimeoutNanos;
+        Throwable failure = runHook(false, deadline);
+        awaitReplies(deadline);
         if (failure != null) {
             runtime.log(System.Logger.Level.WARNING, "on-deactivate of actor " + id + " failed; its state changes were dropped: "
                     + (failure instanceof TimedOut ? "it ran past the invocation timeout" : failure.getMessage()));

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * An actor's state during one turn: reads go through the turn's own writes to the store; writes are
@@ -114,7 +115,18 @@ final class TurnState implements ActorState {
         return writes != null && !writes.isEmpty();
     }
 
-    /** Commits the turn's writes (atomically and durably, by the store's contract). */
+    /**
+     * Hands the turn's writes to the store's (group) commit; null when the turn wrote nothing. The writes
+     * are visible to the actor's next turn when this returns, and durable when the future completes.
+     */
+    CompletableFuture<Void> commitAsync() {
+        if (overLimit != null) {
+            throw overLimit;
+        }
+        return hasWrites() ? store.commitAsync(actor, writes) : null;
+    }
+
+    /** Commits the turn's writes and waits for them (atomically and durably, by the store's contract). */
     void commit() {
         if (overLimit != null) {
             throw overLimit;
