@@ -38,6 +38,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * at once). Baseline in the same run: {@code echo}, the testbed's 64-byte echo through the same runtime
  * wiring (in-memory store), i.e. a turn without state. After every iteration the counter is read back
  * and must equal the number of increments sent.
+ *
+ * <p>{@code incrementAcross100}: the same {@code increment}, {@value #BATCH} per op spread round-robin over
+ * {@value ManyCounters#ACTORS} counters (10 each), all pipelined, then one wait for all. {@code store=memory}
+ * is the same-run baseline; {@code mvstore} is the MVStore with group commit and the default fsync interval
+ * (100 ms); {@code mvstore-fsync} fsyncs every group commit before its replies complete
+ * ({@code sync_interval_ms = 0}). Every counter is checked after every iteration.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -100,6 +106,68 @@ public class CounterStateBenchmark {
         }
     }
 
+    /** 100 counters on the chosen store. */
+    @State(Scope.Benchmark)
+    public static class ManyCounters {
+        static final int ACTORS = 100;
+
+        @Param({"memory", "mvstore", "mvstore-fsync"})
+        public String store;
+
+        Path dir;
+        ActorBench bench;
+        final ActorRef[] counters = new ActorRef[ACTORS];
+        long sentEach;
+        @SuppressWarnings("unchecked")
+        final CompletableFuture<byte[]>[] batch = new CompletableFuture[BATCH];
+
+        @Setup(Level.Trial)
+        public void setUp() throws IOException {
+            StateStore s;
+            if (store.startsWith("mvstore")) {
+                dir = Files.createTempDirectory("kelpie-bench-state");
+                s = new MvStoreStateStore(dir, store.equals("mvstore-fsync") ? 0 : MvStoreStateStore.DEFAULT_SYNC_INTERVAL_MS);
+            } else {
+                s = new InMemoryStateStore();
+            }
+            bench = new ActorBench(s, ActorBench.settings());
+            bench.deploy("counter", ActorBench.COUNTER);
+            for (int i = 0; i < ACTORS; i++) {
+                counters[i] = bench.runtime.ref("counter", "c" + i);
+                Guests.check(text(counters[i].call("increment", EMPTY)).equals("1"), "first increment answers 1");
+            }
+            sentEach = 1;
+        }
+
+        @TearDown(Level.Iteration)
+        public void check() {
+            for (ActorRef c : counters) {
+                String count = text(c.call("get", EMPTY));
+                Guests.check(count.equals(Long.toString(sentEach)), c + " is " + count + " after " + sentEach + " increments");
+            }
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() throws IOException {
+            bench.close();
+            delete(dir);
+        }
+    }
+
+    static void delete(Path dir) throws IOException {
+        if (dir != null) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> {
+                    try {
+                        Files.delete(p);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+            }
+        }
+    }
+
     /** The testbed's echo through the same wiring: a turn without state. */
     @State(Scope.Benchmark)
     public static class Echo {
@@ -136,6 +204,16 @@ public class CounterStateBenchmark {
         }
         c.sent += BATCH;
         return ActorBench.awaitInOrder(c.batch, BATCH);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public byte[] incrementAcross100(ManyCounters c) {
+        for (int i = 0; i < BATCH; i++) {
+            c.batch[i] = c.counters[i % ManyCounters.ACTORS].invoke("increment", EMPTY).toCompletableFuture();
+        }
+        c.sentEach += BATCH / ManyCounters.ACTORS;
+        return ActorBench.awaitAll(c.batch, BATCH);
     }
 
     @Benchmark
