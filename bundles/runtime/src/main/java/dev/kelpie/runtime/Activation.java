@@ -303,6 +303,11 @@ final class Activation implements ActorContext {
             }
             now = System.nanoTime();
         }
+        CompletableFuture<Void> earlier = replies;
+        if (earlier != null && earlier.isDone()) {
+            // known before this turn reads anything: what failed was not applied, nothing to wait for
+            replies = null;
+        }
         byte[] response = null;
         Throwable failure = null;
         this.turn = null; // never a TurnState left by a turn that an Error ended: made on the first state() call
@@ -358,7 +363,8 @@ final class Activation implements ActorContext {
     /**
      * Completes a successful turn's reply once its own commit (null: it wrote nothing) and every earlier
      * reply of this actor are done: acknowledged ⇒ durable, in turn order. When a commit fails, its reply
-     * and every later one chained here fail: those turns may have read its changes.
+     * and every later one chained here fail: those turns ran while it was pending and may have read its
+     * changes (a turn that starts after the failure is known reads the store as it is, see handle).
      */
     private void completeWhenDurable(Envelope e, byte[] response, CompletableFuture<Void> durable, long end) {
         CompletableFuture<Void> before = replies;

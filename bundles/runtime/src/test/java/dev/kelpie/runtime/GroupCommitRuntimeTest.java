@@ -186,6 +186,45 @@ class GroupCommitRuntimeTest {
         }
     }
 
+    @Test
+    void aCommitThatFailedOnItsOwnDoesNotFailTheActorsLaterTurns() throws Exception {
+        // a store whose commit refuses one value, nothing else (the in-memory store behind it stays sane)
+        dev.kelpie.store.InMemoryStateStore memory = new dev.kelpie.store.InMemoryStateStore();
+        dev.kelpie.api.state.StateStore picky = new dev.kelpie.api.state.StateStore() {
+            @Override
+            public byte[] get(dev.kelpie.api.actor.ActorId actor, String key) {
+                return memory.get(actor, key);
+            }
+
+            @Override
+            public List<String> keys(dev.kelpie.api.actor.ActorId actor, String prefix) {
+                return memory.keys(actor, prefix);
+            }
+
+            @Override
+            public void commit(dev.kelpie.api.actor.ActorId actor, java.util.Map<String, byte[]> changes) {
+                if (changes.values().stream().anyMatch(v -> v != null && new String(v, UTF_8).equals("5"))) {
+                    throw new IllegalStateException("the store refuses 5");
+                }
+                memory.commit(actor, changes);
+            }
+
+            @Override
+            public String describe() {
+                return "picky";
+            }
+        };
+        fixture = new RuntimeFixture(picky, RuntimeSettings.DEFAULTS.withShutdownGrace(Duration.ofSeconds(2)));
+        fixture.runtime.deploy(counter());
+        for (int i = 1; i <= 4; i++) {
+            assertThat(text(send("p", "inc"))).isEqualTo(String.valueOf(i));
+        }
+        assertThat(failure(send("p", "inc"))).hasMessageContaining("the store refuses 5");
+        assertThat(text(send("p", "get"))).as("a later read-only turn").isEqualTo("4");
+        assertThat(failure(send("p", "inc"))).hasMessageContaining("the store refuses 5");
+        assertThat(text(send("q", "inc"))).isEqualTo("1");
+    }
+
     static String text(CompletableFuture<byte[]> f) throws Exception {
         return new String(f.get(10, TimeUnit.SECONDS), UTF_8);
     }
