@@ -549,6 +549,7 @@ final class Activation implements ActorContext {
         t.stats.activations.increment();
         t.stats.active.incrementAndGet();
         runtime.activeCount().incrementAndGet();
+        runtime.notifyLifecycle(id, true);
         Throwable hookFailure = runHook(true, deadline);
         if (hookFailure != null) {
             discardInstance();
@@ -684,6 +685,7 @@ final class Activation implements ActorContext {
             active = false;
             type.stats.active.decrementAndGet();
             runtime.activeCount().decrementAndGet();
+            runtime.notifyLifecycle(id, false);
         }
     }
 

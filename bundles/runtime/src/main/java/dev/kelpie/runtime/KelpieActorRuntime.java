@@ -3,6 +3,7 @@ package dev.kelpie.runtime;
 import dev.kelpie.api.actor.ActiveActor;
 import dev.kelpie.api.actor.ActorId;
 import dev.kelpie.api.actor.ActorInvocationException;
+import dev.kelpie.api.actor.ActorLifecycleListener;
 import dev.kelpie.api.actor.ActorInvocationException.Reason;
 import dev.kelpie.api.actor.ActorLimits;
 import dev.kelpie.api.actor.ActorRef;
@@ -23,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +35,8 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -131,6 +135,7 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
     private final TurnSlot[] callerSlots;
     /** How often idle actors are looked for: an eighth of the shortest idle timeout, 250 ms to 30 s. */
     private volatile long idleScanNanos = IDLE_SCAN_NANOS;
+    private final CopyOnWriteArrayList<ActorLifecycleListener> lifecycleListeners = new CopyOnWriteArrayList<>();
     private final ActorMemoryBudget memoryBudget;
     private final Thread watchdog;
     volatile TestHooks testHooks = TestHooks.NONE;
@@ -319,6 +324,34 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
 
     public String storeDescription() {
         return store.describe();
+    }
+
+    // ---- lifecycle listeners ----
+
+    /** Adds a listener told of every later activation and passivation (in OSGi: each listener service). */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    public void addLifecycleListener(ActorLifecycleListener listener) {
+        lifecycleListeners.addIfAbsent(listener);
+    }
+
+    public void removeLifecycleListener(ActorLifecycleListener listener) {
+        lifecycleListeners.remove(listener);
+    }
+
+    /** Tells every listener; a listener's failure is logged and does not reach the actor. */
+    void notifyLifecycle(ActorId id, boolean activated) {
+        for (ActorLifecycleListener l : lifecycleListeners) {
+            try {
+                if (activated) {
+                    l.activated(id);
+                } else {
+                    l.passivated(id);
+                }
+            } catch (Throwable t) {
+                LOG.log(System.Logger.Level.WARNING, "lifecycle listener " + l.getClass().getName() + " failed on "
+                        + (activated ? "activation" : "passivation") + " of actor " + id, t);
+            }
+        }
     }
 
     // ---- sending ----
