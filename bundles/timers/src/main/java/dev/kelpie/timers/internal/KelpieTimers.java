@@ -1,0 +1,151 @@
+package dev.kelpie.timers.internal;
+
+import dev.kelpie.api.actor.ActorId;
+import dev.kelpie.api.actor.ActorLifecycleListener;
+import dev.kelpie.api.actor.ActorRuntime;
+import dev.kelpie.api.state.StateStore;
+import dev.kelpie.timers.ActorReminders;
+import dev.kelpie.timers.ActorTimers;
+import dev.kelpie.timers.Reminder;
+import java.time.Duration;
+import java.util.List;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * The timers and reminders of the actor runtime: one scheduler, the in-memory {@link TimerTable} and the
+ * durable {@link ReminderTable}. It listens to the runtime's lifecycle to end an actor's timers at passivation,
+ * and loads the stored reminders when it starts. In OSGi a DS component; embedded, construct it and add it to
+ * the runtime as a lifecycle listener ({@code KelpieActorRuntime.addLifecycleListener}).
+ */
+@Component(service = {ActorTimers.class, ActorReminders.class, ActorLifecycleListener.class},
+        configurationPid = KelpieTimers.PID, immediate = true)
+@Designate(ocd = KelpieTimers.Config.class)
+public final class KelpieTimers implements ActorTimers, ActorReminders, ActorLifecycleListener, AutoCloseable {
+    public static final String PID = "dev.kelpie.timers";
+    private static final System.Logger LOG = System.getLogger("kelpie.timers");
+
+    /** ConfigAdmin configuration of timers and reminders. */
+    @ObjectClassDefinition(name = "Kelpie timers and reminders")
+    public @interface Config {
+        @AttributeDefinition(description = "Timers one actor may have at once")
+        int max__timers__per__actor() default 100;
+
+        @AttributeDefinition(description = "Timers of all actors together")
+        int max__timers() default 100_000;
+
+        @AttributeDefinition(description = "Reminders one actor may have")
+        int max__reminders__per__actor() default 100;
+
+        @AttributeDefinition(description = "Reminders of all actors together")
+        int max__reminders() default 100_000;
+
+        @AttributeDefinition(description = "Shortest period of a periodic timer or reminder, in milliseconds")
+        long min__period__ms() default 100;
+
+        @AttributeDefinition(description = "Longest delay or period, in days")
+        int max__delay__days() default 365;
+
+        @AttributeDefinition(description = "Largest payload of a timer or reminder message, in bytes")
+        int max__payload__bytes() default 64 * 1024;
+
+        @AttributeDefinition(description = "Threads that fire timers and reminders (1 to 16)")
+        int scheduler__threads() default 1;
+
+        @AttributeDefinition(description = "First delay before an undelivered reminder is sent again, in ms (it doubles)")
+        long retry__delay__ms() default 1000;
+
+        @AttributeDefinition(description = "Longest delay between retries of an undelivered reminder, in ms")
+        long max__retry__delay__ms() default 60_000;
+    }
+
+    private final TimerSettings settings;
+    private final Scheduler scheduler;
+    private final TimerTable timers;
+    private final ReminderTable reminders;
+
+    @Activate
+    public KelpieTimers(@Reference ActorRuntime runtime, @Reference StateStore store, Config config) {
+        this(runtime, store, new TimerSettings(config.max__timers__per__actor(), config.max__timers(),
+                config.max__reminders__per__actor(), config.max__reminders(), Duration.ofMillis(config.min__period__ms()),
+                Duration.ofDays(config.max__delay__days()), config.max__payload__bytes(), config.scheduler__threads(),
+                Duration.ofMillis(config.retry__delay__ms()), Duration.ofMillis(config.max__retry__delay__ms())));
+    }
+
+    public KelpieTimers(ActorRuntime runtime, StateStore store, TimerSettings settings) {
+        this(runtime, store, settings, new ExecutorScheduler(settings.schedulerThreads()));
+    }
+
+    KelpieTimers(ActorRuntime runtime, StateStore store, TimerSettings settings, Scheduler scheduler) {
+        this.settings = settings;
+        this.scheduler = scheduler;
+        this.timers = new TimerTable(scheduler, runtime, settings);
+        this.reminders = new ReminderTable(scheduler, runtime, store, settings);
+        int loaded = reminders.load();
+        if (loaded > 0) {
+            LOG.log(System.Logger.Level.INFO, "loaded " + loaded + " stored reminder(s)");
+        }
+    }
+
+    TimerSettings settings() {
+        return settings;
+    }
+
+    // ---- timers ----
+
+    @Override
+    public void setTimer(ActorId actor, String name, String operation, Duration delay, Duration period, byte[] payload) {
+        timers.set(ScheduleRequest.of("timer", actor, name, operation, delay, period, payload, settings));
+    }
+
+    @Override
+    public boolean cancelTimer(ActorId actor, String name) {
+        return timers.cancel(actor, name);
+    }
+
+    @Override
+    public List<String> timers(ActorId actor) {
+        return timers.names(actor);
+    }
+
+    @Override
+    public void passivated(ActorId actor) {
+        timers.passivated(actor);
+    }
+
+    // ---- reminders ----
+
+    @Override
+    public void setReminder(ActorId actor, String name, String operation, Duration delay, Duration period, byte[] payload) {
+        reminders.set(ScheduleRequest.of("reminder", actor, name, operation, delay, period, payload, settings));
+    }
+
+    @Override
+    public boolean cancelReminder(ActorId actor, String name) {
+        return reminders.cancel(actor, name);
+    }
+
+    @Override
+    public List<Reminder> reminders(ActorId actor) {
+        return reminders.list(actor);
+    }
+
+    @Override
+    public List<Reminder> reminders() {
+        return reminders.list();
+    }
+
+    /** Stops firing; stored reminders stay for the next start. */
+    @Deactivate
+    @Override
+    public void close() {
+        timers.clear();
+        reminders.close();
+        scheduler.close();
+    }
+}

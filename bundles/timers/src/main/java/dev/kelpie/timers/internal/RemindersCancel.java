@@ -1,0 +1,31 @@
+package dev.kelpie.timers.internal;
+
+import dev.kelpie.api.actor.ActorContext;
+import dev.kelpie.api.host.HostCall;
+import dev.kelpie.api.host.HostFunction;
+import dev.kelpie.timers.ActorReminders;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/** {@code kelpie/reminders/cancel}: payload the name; response {@code 0x01} if the calling actor had that reminder. */
+@Component(service = HostFunction.class, property = {
+    HostFunction.BINDING + "=" + HostFunction.DEFAULT_BINDING,
+    HostFunction.NAMESPACE + "=" + TimersHostFunctions.REMINDERS,
+    HostFunction.OPERATION + "=" + TimersHostFunctions.CANCEL
+})
+public final class RemindersCancel implements HostFunction {
+    private final ActorReminders reminders;
+
+    @Activate
+    public RemindersCancel(@Reference ActorReminders reminders) {
+        this.reminders = reminders;
+    }
+
+    @Override
+    public byte[] call(HostCall call) {
+        ActorContext context = TimersHostFunctions.context(call, TimersHostFunctions.REMINDERS);
+        String name = TimersHostFunctions.name(TimersHostFunctions.REMINDERS, TimersHostFunctions.CANCEL, call.payload());
+        return reminders.cancelReminder(context.self(), name) ? TimersHostFunctions.TRUE : TimersHostFunctions.FALSE;
+    }
+}
