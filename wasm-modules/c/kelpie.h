@@ -98,6 +98,22 @@ int kelpie_random_u64(uint64_t *value);
 int kelpie_actor_call(const char *type, const char *id, const char *operation, const void *payload, size_t len,
                       kelpie_bytes *response);
 
+/**
+ * timers/set: sets (or replaces) the timer name (1 to 128 of A-Z a-z 0-9 . _ -) of this actor: operation with
+ * the payload after delay_ms, then every period_ms (0: once), while the actor is active (passivation ends it).
+ * reminders/set: the same, durable: stored by the host, it fires after restarts too, at least once.
+ * name and operation must not contain '\n'. The deployment must declare the namespace timers / reminders.
+ */
+int kelpie_timer_set(const char *name, const char *operation, uint64_t delay_ms, uint64_t period_ms,
+                     const void *payload, size_t len);
+int kelpie_reminder_set(const char *name, const char *operation, uint64_t delay_ms, uint64_t period_ms,
+                        const void *payload, size_t len);
+/** timers/cancel and reminders/cancel: *existed (may be NULL) is 1 if there was one of that name. */
+int kelpie_timer_cancel(const char *name, int *existed);
+int kelpie_reminder_cancel(const char *name, int *existed);
+/** reminders/list: this actor's reminder names, sorted, joined by '\n' (empty if none). */
+int kelpie_reminder_list(kelpie_bytes *joined);
+
 #ifdef KELPIE_IMPLEMENTATION
 
 #include <stdio.h>
@@ -439,6 +455,71 @@ int kelpie_actor_call(const char *type, const char *id, const char *operation, c
     int ok = kelpie_host_call(KELPIE_BINDING, "actors", "call", request, total, response);
     free(request);
     return ok;
+}
+
+static int kelpie__schedule(const char *namespace, const char *name, const char *operation, uint64_t delay_ms,
+                            uint64_t period_ms, const void *payload, size_t len) {
+    if (strchr(name, '\n') != NULL || strchr(operation, '\n') != NULL) {
+        static const char text[] = "name and operation must not contain a newline";
+        kelpie__set_error(text, sizeof text - 1);
+        return 0;
+    }
+    char numbers[48];
+    int n = snprintf(numbers, sizeof numbers, "%llu\n%llu\n", (unsigned long long)delay_ms,
+                     (unsigned long long)period_ms);
+    size_t a = strlen(name), o = strlen(operation);
+    size_t total = a + 1 + o + 1 + (size_t)n + len;
+    uint8_t *request = kelpie__alloc(total);
+    uint8_t *p = request;
+    memcpy(p, name, a);
+    p += a;
+    *p++ = '\n';
+    memcpy(p, operation, o);
+    p += o;
+    *p++ = '\n';
+    memcpy(p, numbers, (size_t)n);
+    p += n;
+    if (len > 0) {
+        memcpy(p, payload, len);
+    }
+    int ok = kelpie_host_call(KELPIE_BINDING, namespace, "set", request, total, NULL);
+    free(request);
+    return ok;
+}
+
+static int kelpie__cancel(const char *namespace, const char *name, int *existed) {
+    kelpie_bytes r;
+    if (!kelpie_host_call(KELPIE_BINDING, namespace, "cancel", name, strlen(name), &r)) {
+        return 0;
+    }
+    int ok = r.len == 1 && (r.data[0] == 0 || r.data[0] == 1);
+    if (ok && existed != NULL) {
+        *existed = r.data[0];
+    }
+    kelpie_bytes_free(&r);
+    return ok ? 1 : kelpie__malformed(namespace[0] == 't' ? "timers.cancel" : "reminders.cancel");
+}
+
+int kelpie_timer_set(const char *name, const char *operation, uint64_t delay_ms, uint64_t period_ms,
+                     const void *payload, size_t len) {
+    return kelpie__schedule("timers", name, operation, delay_ms, period_ms, payload, len);
+}
+
+int kelpie_reminder_set(const char *name, const char *operation, uint64_t delay_ms, uint64_t period_ms,
+                        const void *payload, size_t len) {
+    return kelpie__schedule("reminders", name, operation, delay_ms, period_ms, payload, len);
+}
+
+int kelpie_timer_cancel(const char *name, int *existed) {
+    return kelpie__cancel("timers", name, existed);
+}
+
+int kelpie_reminder_cancel(const char *name, int *existed) {
+    return kelpie__cancel("reminders", name, existed);
+}
+
+int kelpie_reminder_list(kelpie_bytes *joined) {
+    return kelpie_host_call(KELPIE_BINDING, "reminders", "list", "", 0, joined);
 }
 
 #endif /* KELPIE_IMPLEMENTATION */

@@ -4,6 +4,8 @@
 //   increment  empty (+1) or a decimal amount -> adds the amount to `count`; the new value
 //   get        ignored -> the current value (`0` when `count` is absent)
 //   reset      ignored -> deletes `count`; `0`
+//   remind     `delay_ms` or `delay_ms amount` -> sets the durable reminder `remind` (`increment` with
+//              the amount later, even across restarts); `ok`. Needs the host namespace `reminders`.
 //   other      error `unknown operation: <op>` (from the SDK)
 //
 // Values are decimal ASCII. An amount is an optional `-` and ASCII digits, fitting in i64; anything
@@ -11,7 +13,7 @@
 // `bad count in state: <value>`, and an i64 overflow gives error `count overflow`. State errors
 // from the host are passed on as the guest error unchanged.
 
-import { register, Result, stateGet, stateSet, stateDelete, toBytes, toText } from "../sdk/kelpie";
+import { register, reminderSet, Result, stateGet, stateSet, stateDelete, toBytes, toText } from "../sdk/kelpie";
 export { __guest_call } from "../sdk/kelpie";
 
 // An optional '-' followed by ASCII digits, fitting in i64; `ok` is false otherwise.
@@ -79,6 +81,23 @@ function reset(payload: ArrayBuffer): Result {
   return Result.okText("0");
 }
 
+// `delay_ms` or `delay_ms amount`: a durable reminder sends `increment` with the amount later.
+function remind(payload: ArrayBuffer): Result {
+  const len = payload.byteLength;
+  const base = changetype<usize>(payload);
+  let space = 0;
+  while (space < len && load<u8>(base + <usize>space) != 0x20) space++;
+  const delay = parseI64(payload.slice(0, space));
+  const amount = space < len ? payload.slice(space + 1) : new ArrayBuffer(0);
+  if (!delay.ok || delay.value < 0 || (amount.byteLength > 0 && !parseI64(amount).ok)) {
+    return Result.err("bad remind payload: " + toText(payload));
+  }
+  const set = reminderSet("remind", "increment", <u64>delay.value, 0, amount);
+  if (!set.isOk) return set;
+  return Result.okText("ok");
+}
+
 register("increment", increment);
 register("get", get);
 register("reset", reset);
+register("remind", remind);

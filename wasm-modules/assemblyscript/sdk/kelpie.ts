@@ -383,6 +383,74 @@ export function actorCall(actorType: string, id: string, operation: string, payl
   return kelpieCall("actors", "call", concat(head, payload));
 }
 
+// -- timers and reminders: messages this actor sends itself later. A timer lives while the actor is
+// active (passivation ends it); a reminder is durable (stored by the host, fires after restarts too, at
+// least once). Names are 1 to 128 of A-Z a-z 0-9 . _ -; period 0 means once. The deployment must declare
+// the host namespaces `timers` / `reminders`.
+
+function scheduleRequest(name: string, operation: string, delayMs: u64, periodMs: u64, payload: ArrayBuffer): ArrayBuffer {
+  const head = String.UTF8.encode(name + "\n" + operation + "\n" + delayMs.toString() + "\n" + periodMs.toString() + "\n");
+  return concat(head, payload);
+}
+
+function schedule(namespace: string, name: string, operation: string, delayMs: u64, periodMs: u64, payload: ArrayBuffer): Result {
+  if (name.includes("\n") || operation.includes("\n")) {
+    return Result.err("name and operation must not contain a newline");
+  }
+  return kelpieCall(namespace, "set", scheduleRequest(name, operation, delayMs, periodMs, payload));
+}
+
+function cancelNamed(namespace: string, name: string): Outcome<bool> {
+  const r = kelpieCall(namespace, "cancel", String.UTF8.encode(name));
+  if (!r.isOk) return outcomeErr<bool>(r.error);
+  const data = r.data;
+  if (data.byteLength == 1) {
+    const flag = load<u8>(changetype<usize>(data));
+    if (flag == 1) return outcomeOk<bool>(true);
+    if (flag == 0) return outcomeOk<bool>(false);
+  }
+  return outcomeErr<bool>(malformed(namespace + ".cancel"));
+}
+
+/** Sets (or replaces) the timer `name`: `operation` with `payload` after `delayMs`, then every `periodMs` (0: once). */
+export function timerSet(name: string, operation: string, delayMs: u64, periodMs: u64, payload: ArrayBuffer): Result {
+  return schedule("timers", name, operation, delayMs, periodMs, payload);
+}
+
+/** Cancels the timer `name`; true if there was one. */
+export function timerCancel(name: string): Outcome<bool> {
+  return cancelNamed("timers", name);
+}
+
+/** Sets (or replaces) the durable reminder `name`: `operation` with `payload` after `delayMs`, then every `periodMs` (0: once). */
+export function reminderSet(name: string, operation: string, delayMs: u64, periodMs: u64, payload: ArrayBuffer): Result {
+  return schedule("reminders", name, operation, delayMs, periodMs, payload);
+}
+
+/** Cancels the reminder `name`; true if there was one. */
+export function reminderCancel(name: string): Outcome<bool> {
+  return cancelNamed("reminders", name);
+}
+
+/** The names of this actor's reminders, sorted. */
+export function reminderList(): Outcome<Array<string>> {
+  const r = kelpieCall("reminders", "list", new ArrayBuffer(0));
+  if (!r.isOk) return outcomeErr<Array<string>>(r.error);
+  const data = r.data;
+  const names = new Array<string>();
+  const len = data.byteLength;
+  if (len == 0) return outcomeOk<Array<string>>(names);
+  const base = changetype<usize>(data);
+  let start = 0;
+  for (let i = 0; i <= len; i++) {
+    if (i == len || load<u8>(base + <usize>i) == 0x0a) {
+      names.push(String.UTF8.decodeUnsafe(base + <usize>start, <usize>(i - start)));
+      start = i + 1;
+    }
+  }
+  return outcomeOk<Array<string>>(names);
+}
+
 // ---- the waPC entry point ----
 
 const UNKNOWN_OPERATION = String.UTF8.encode("unknown operation: ");

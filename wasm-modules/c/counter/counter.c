@@ -7,12 +7,14 @@
  * | `increment` | empty (+1) or a decimal amount | adds the amount to `count`; the new value       |
  * | `get`       | ignored                        | the current value (`0` when `count` is absent)  |
  * | `reset`     | ignored                        | deletes `count`; `0`                            |
+ * | `remind`    | `delay_ms` or `delay_ms amount` | sets the durable reminder `remind`: `increment` with the amount (empty: +1) after `delay_ms`, even across restarts; `ok` |
  * | other       |                                | error `unknown operation: <op>` (from the SDK)  |
  *
  * Values are decimal ASCII. An amount is an optional `-` and ASCII digits, fitting in int64; anything
  * else is error `bad amount: <payload>`. A stored value that is not such a number gives error
  * `bad count in state: <value>`, and an int64 overflow gives error `count overflow`. State errors from
- * the host are passed on as the guest error unchanged.
+ * the host are passed on as the guest error unchanged. A bad `remind` payload is error
+ * `bad remind payload: <payload>`; `remind` needs the host namespace `reminders`.
  */
 #define KELPIE_IMPLEMENTATION
 #include "../kelpie.h"
@@ -109,8 +111,29 @@ static void reset(const uint8_t *payload, size_t len) {
     respond_decimal(0);
 }
 
+/* `delay_ms` or `delay_ms amount`: a durable reminder sends `increment` with the amount later. */
+static void remind(const uint8_t *payload, size_t len) {
+    size_t space = 0;
+    while (space < len && payload[space] != ' ') {
+        space++;
+    }
+    int64_t delay, amount;
+    const uint8_t *rest = space < len ? payload + space + 1 : payload + len;
+    size_t rest_len = space < len ? len - space - 1 : 0;
+    if (!parse_i64(payload, space, &delay) || delay < 0 || (rest_len > 0 && !parse_i64(rest, rest_len, &amount))) {
+        kelpie_fail("bad remind payload: %.*s", (int)len, (const char *)payload);
+        return;
+    }
+    if (!kelpie_reminder_set("remind", "increment", (uint64_t)delay, 0, rest, rest_len)) {
+        kelpie_fail("%s", kelpie_last_error());
+        return;
+    }
+    kelpie_respond_str("ok");
+}
+
 KELPIE_EXPORT("wapc_init") void wapc_init(void) {
     kelpie_register("increment", increment);
     kelpie_register("get", get);
     kelpie_register("reset", reset);
+    kelpie_register("remind", remind);
 }

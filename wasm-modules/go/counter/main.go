@@ -5,6 +5,7 @@
 //	increment       empty (+1) or decimal amount    adds the amount to `count`; the new value
 //	get             ignored                         the current value (0 when `count` is absent)
 //	reset           ignored                         deletes `count`; 0
+//	remind          `delay_ms` or `delay_ms amount` sets the durable reminder `remind` (increment with the amount later); `ok`
 //	add_then_fail   like increment                  writes count+amount, then error `failed after write`
 //	add_then_trap   like increment                  writes count+amount, then panics (the guest exits with code 2)
 //	add_then_spin   like increment                  writes count+amount, then loops forever
@@ -33,6 +34,7 @@ func main() {
 	kelpie.Handle("increment", increment)
 	kelpie.Handle("get", get)
 	kelpie.Handle("reset", reset)
+	kelpie.Handle("remind", remind)
 	kelpie.Handle("add_then_fail", func(payload []byte) ([]byte, error) {
 		if _, err := add(payload); err != nil {
 			return nil, err
@@ -132,6 +134,25 @@ func reset([]byte) ([]byte, error) {
 		return nil, err
 	}
 	return decimal(0), nil
+}
+
+// remind takes `delay_ms` or `delay_ms amount`: a durable reminder sends `increment` with the amount later.
+func remind(payload []byte) ([]byte, error) {
+	bad := errors.New("bad remind payload: " + string(payload))
+	delayText, amount, _ := bytes.Cut(payload, []byte(" "))
+	delay, ok := parseInt64(delayText)
+	if !ok || delay < 0 {
+		return nil, bad
+	}
+	if len(amount) > 0 {
+		if _, ok := parseInt64(amount); !ok {
+			return nil, bad
+		}
+	}
+	if err := kelpie.ReminderSet("remind", "increment", uint64(delay), 0, amount); err != nil {
+		return nil, err
+	}
+	return []byte("ok"), nil
 }
 
 func call(payload []byte) ([]byte, error) {

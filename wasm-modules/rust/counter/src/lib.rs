@@ -8,6 +8,7 @@
 //! | `increment`     | empty (+1) or decimal amount          | adds the amount to `count`; the new value |
 //! | `get`           | ignored                               | the current value (`0` when `count` is absent) |
 //! | `reset`         | ignored                               | deletes `count`; `0` |
+//! | `remind`        | `delay_ms` or `delay_ms amount`       | sets the durable reminder `remind`: `increment` with the amount (empty: +1) after `delay_ms`, even across restarts; `ok`; a bad number: error `bad remind payload: <payload>` |
 //! | `add_then_fail` | like `increment`                      | writes count+amount, then error `failed after write` |
 //! | `add_then_trap` | like `increment`                      | writes count+amount, then traps (`unreachable`) |
 //! | `add_then_spin` | like `increment`                      | writes count+amount, then loops forever |
@@ -30,13 +31,13 @@
 //! logs `deactivated`.
 //!
 //! Built with `--cfg counter_example` (`counter-example.wasm`, the example actor `counter-rust`) it
-//! has only `increment`, `get` and `reset` and no lifecycle hooks: the same actor as the C and
-//! AssemblyScript counters.
+//! has only `increment`, `get`, `reset` and `remind` and no lifecycle hooks: the same actor as the C
+//! and AssemblyScript counters. `remind` needs the host namespace `reminders`.
 #![cfg_attr(counter_example, allow(dead_code))]
 
 #[cfg(not(counter_example))]
 use kelpie_guest::log;
-use kelpie_guest::{actors, register, state};
+use kelpie_guest::{actors, register, reminders, state};
 use std::cell::UnsafeCell;
 
 const COUNT: &str = "count";
@@ -47,6 +48,7 @@ pub extern "C" fn wapc_init() {
     register("increment", increment);
     register("get", get);
     register("reset", reset);
+    register("remind", remind);
     #[cfg(not(counter_example))]
     register_test_operations();
 }
@@ -155,6 +157,19 @@ fn get(_payload: &[u8]) -> Result<Vec<u8>, String> {
 fn reset(_payload: &[u8]) -> Result<Vec<u8>, String> {
     state::delete(COUNT)?;
     decimal(0)
+}
+
+/// `delay_ms` or `delay_ms amount`: a durable reminder sends `increment` with the amount later.
+fn remind(payload: &[u8]) -> Result<Vec<u8>, String> {
+    let bad = || format!("bad remind payload: {}", text(payload));
+    let mut parts = payload.splitn(2, |b| *b == b' ');
+    let delay = parts.next().and_then(parse_i64).filter(|d| *d >= 0).ok_or_else(bad)?;
+    let amount = parts.next().unwrap_or(b"");
+    if !amount.is_empty() && parse_i64(amount).is_none() {
+        return Err(bad());
+    }
+    reminders::set("remind", "increment", delay as u64, 0, amount)?;
+    Ok(b"ok".to_vec())
 }
 
 fn add_then_fail(payload: &[u8]) -> Result<Vec<u8>, String> {

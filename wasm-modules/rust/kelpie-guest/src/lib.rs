@@ -360,3 +360,101 @@ pub mod actors {
         host_call(BINDING, "actors", "call", &request)
     }
 }
+
+/// The request of `timers.set` and `reminders.set`: `name\noperation\ndelay_ms\nperiod_ms\n` then the payload.
+fn schedule_request(
+    name: &str,
+    operation: &str,
+    delay_ms: u64,
+    period_ms: u64,
+    payload: &[u8],
+) -> Result<Vec<u8>, String> {
+    if name.contains('\n') || operation.contains('\n') {
+        return Err("name and operation must not contain a newline".to_string());
+    }
+    let mut request = Vec::with_capacity(name.len() + operation.len() + 44 + payload.len());
+    request.extend_from_slice(name.as_bytes());
+    request.push(b'\n');
+    request.extend_from_slice(operation.as_bytes());
+    request.push(b'\n');
+    request.extend_from_slice(delay_ms.to_string().as_bytes());
+    request.push(b'\n');
+    request.extend_from_slice(period_ms.to_string().as_bytes());
+    request.push(b'\n');
+    request.extend_from_slice(payload);
+    Ok(request)
+}
+
+/// `[1]` is true, `[0]` false, anything else a malformed response.
+fn flag(response: &[u8], function: &str) -> Result<bool, String> {
+    match response {
+        [1] => Ok(true),
+        [0] => Ok(false),
+        _ => Err(malformed(function)),
+    }
+}
+
+/// Timers of this actor while it is active: each sends the actor `operation` with `payload` after
+/// `delay_ms`, then every `period_ms` (0: once). Passivation ends them. Needs the host namespace
+/// `timers` to be declared by the deployment.
+pub mod timers {
+    use super::{flag, host_call, schedule_request, BINDING};
+
+    /// Sets (or replaces) the timer `name` (1 to 128 of `A-Z a-z 0-9 . _ -`).
+    #[inline]
+    pub fn set(
+        name: &str,
+        operation: &str,
+        delay_ms: u64,
+        period_ms: u64,
+        payload: &[u8],
+    ) -> Result<(), String> {
+        let request = schedule_request(name, operation, delay_ms, period_ms, payload)?;
+        host_call(BINDING, "timers", "set", &request).map(|_| ())
+    }
+
+    /// Cancels the timer `name`; `true` if there was one.
+    #[inline]
+    pub fn cancel(name: &str) -> Result<bool, String> {
+        flag(&host_call(BINDING, "timers", "cancel", name.as_bytes())?, "timers.cancel")
+    }
+}
+
+/// Durable reminders of this actor: stored by the host, each sends the actor `operation` with
+/// `payload` when due (activating it, after restarts too), at least once, then every `period_ms`
+/// (0: once). Needs the host namespace `reminders` to be declared by the deployment.
+pub mod reminders {
+    use super::{flag, host_call, malformed, schedule_request, BINDING};
+
+    /// Sets (or replaces) the reminder `name` (1 to 128 of `A-Z a-z 0-9 . _ -`) and stores it.
+    #[inline]
+    pub fn set(
+        name: &str,
+        operation: &str,
+        delay_ms: u64,
+        period_ms: u64,
+        payload: &[u8],
+    ) -> Result<(), String> {
+        let request = schedule_request(name, operation, delay_ms, period_ms, payload)?;
+        host_call(BINDING, "reminders", "set", &request).map(|_| ())
+    }
+
+    /// Cancels the reminder `name`; `true` if there was one.
+    #[inline]
+    pub fn cancel(name: &str) -> Result<bool, String> {
+        flag(&host_call(BINDING, "reminders", "cancel", name.as_bytes())?, "reminders.cancel")
+    }
+
+    /// The names of this actor's reminders, sorted.
+    #[inline]
+    pub fn list() -> Result<Vec<String>, String> {
+        let response = host_call(BINDING, "reminders", "list", b"")?;
+        if response.is_empty() {
+            return Ok(Vec::new());
+        }
+        response
+            .split(|b| *b == b'\n')
+            .map(|name| String::from_utf8(name.to_vec()).map_err(|_| malformed("reminders.list")))
+            .collect()
+    }
+}
