@@ -76,14 +76,19 @@ import org.osgi.service.component.annotations.Reference;
     "osgi.command.function=deactivate",
     "osgi.command.function=hostfns",
     "osgi.command.function=adapters",
-    "osgi.command.function=stats"
+    "osgi.command.function=stats",
+    "osgi.command.function=complete"
 })
 public final class KelpieCommands {
     static final String SCOPE_PROPERTY = "osgi.command.scope";
     static final String SCOPE = "kelpie";
     /** The command names, as registered in {@code osgi.command.function}. */
     public static final List<String> FUNCTIONS = List.of(
-            "install", "uninstall", "modules", "types", "invoke", "actors", "deactivate", "hostfns", "adapters", "stats");
+            "install", "uninstall", "modules", "types", "invoke", "actors", "deactivate", "hostfns", "adapters", "stats",
+            "complete");
+    /** Operations remembered per type for completion, and types remembered: bounded. */
+    static final int MAX_REMEMBERED_OPERATIONS = 64;
+    static final int MAX_REMEMBERED_TYPES = 1024;
 
     private static final Set<String> URL_SCHEMES = Set.of("file", "http", "https", "jar");
     private static final Pattern URL_LIKE = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]+:.*", Pattern.DOTALL);
@@ -100,6 +105,8 @@ public final class KelpieCommands {
     private final ActorRuntime runtime;
     private final WapcHost host;
     private final ModuleDeployer deployer;
+    /** Operations that answered through {@code invoke}, per type: the console completes them. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Set<String>> operationsSeen = new java.util.concurrent.ConcurrentHashMap<>();
     /** For tests in this package: how long invoke waits past the invocation timeout. */
     Duration invokeAllowance = INVOKE_ALLOWANCE;
 
@@ -396,8 +403,57 @@ public final class KelpieCommands {
                 }
                 throw new CommandException("invoke failed: actor " + actor + ", operation '" + op + "': " + describe(cause));
             }
+            rememberOperation(actor.type(), op);
             return render(response);
         });
+    }
+
+    private void rememberOperation(String type, String operation) {
+        if (operationsSeen.size() >= MAX_REMEMBERED_TYPES && !operationsSeen.containsKey(type)) {
+            return;
+        }
+        Set<String> ops = operationsSeen.computeIfAbsent(type, t -> java.util.concurrent.ConcurrentHashMap.newKeySet());
+        if (ops.size() < MAX_REMEMBERED_OPERATIONS) {
+            ops.add(operation);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // completion
+
+    /**
+     * Completion candidates for the interactive console, one per line, sorted: {@code types}; {@code modules}
+     * (installed module names); {@code actors} (active actors as type:id).
+     */
+    @Descriptor("completion candidates for the console, one per line: types, modules, actors")
+    public String complete(@Descriptor("types, modules or actors") String kind) {
+        return complete(kind, "");
+    }
+
+    /**
+     * Completion candidates of a type: {@code actors <type>} (ids of its active actors) and {@code operations
+     * <type>} (the operations that answered through {@code kelpie:invoke} since the shell started: waPC guests
+     * register their operations at run time, so nothing lists them beforehand).
+     */
+    @Descriptor("completion candidates for the console, one per line: actors <type> (active ids), operations <type>")
+    public String complete(@Descriptor("types, modules, actors or operations") String kind,
+            @Descriptor("actor type (for actors and operations)") String type) {
+        TreeSet<String> candidates = new TreeSet<>();
+        String t = type == null ? "" : type;
+        switch (kind == null ? "" : kind) {
+            case "types" -> runtime.types().forEach(x -> candidates.add(x.name()));
+            case "modules" -> registry.list().forEach(m -> candidates.add(m.name()));
+            case "actors" -> runtime.actors().forEach(a -> {
+                if (t.isEmpty()) {
+                    candidates.add(a.id().toString());
+                } else if (a.id().type().equals(t)) {
+                    candidates.add(a.id().id());
+                }
+            });
+            case "operations" -> candidates.addAll(operationsSeen.getOrDefault(t, Set.of()));
+            default -> throw new CommandException("complete: unknown kind '" + kind + "' (types, modules, actors, operations)");
+        }
+        return String.join("\n", candidates);
     }
 
     /** Passivates one actor after the messages already queued for it. */
