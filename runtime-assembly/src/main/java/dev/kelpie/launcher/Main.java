@@ -183,6 +183,11 @@ public final class Main {
         if (gogoShell != null) {
             start(gogoShell);
         }
+        if (interactive) {
+            console(context); // until Ctrl-D
+            stopFramework();
+            return 0;
+        }
         if (!interactive) {
             err.println("Kelpie is running without a terminal (" + home + "); stop it with SIGTERM");
         }
@@ -212,7 +217,8 @@ public final class Main {
         config.put("felix.fileinstall.enableConfigSave", "false");
         // Gogo: etc/gosh_profile and etc/motd of the home; no console without a terminal
         config.put("gosh.home", home.toString());
-        config.put("gosh.args", interactive ? "" : "--nointeractive");
+        // Gogo's shell bundle runs the profile and provides its commands, never a console: Kelpie's Console is it
+        config.put("gosh.args", "--nointeractive");
         // -D overrides for any of these, and more framework properties
         for (String name : System.getProperties().stringPropertyNames()) {
             if (name.startsWith("org.osgi.") || name.startsWith("felix.") || name.startsWith("gosh.")) {
@@ -386,6 +392,24 @@ public final class Main {
                 return refs != null && refs.length > 0;
             } catch (InvalidSyntaxException e) {
                 throw new IllegalArgumentException(e);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // the interactive console
+
+    /** Runs Kelpie's console on the terminal until the end of input. */
+    void console(BundleContext context) throws Exception {
+        try (org.jline.terminal.Terminal terminal = org.jline.terminal.TerminalBuilder.builder().system(true)
+                .name("kelpie").build()) {
+            GogoShell shell = GogoShell.open(context, terminal.input(), terminal.output(), terminal.output());
+            if (shell == null) {
+                err.println("error: the Gogo command processor is not running");
+                return;
+            }
+            try (shell) {
+                new Console(shell, home.resolve("data").resolve("console-history")).run(terminal);
             }
         }
     }

@@ -4,9 +4,10 @@ import dev.kelpie.api.actor.ActorContext;
 import dev.kelpie.api.host.HostCall;
 import dev.kelpie.api.host.HostFunction;
 import dev.kelpie.timers.ActorReminders;
-import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 
 /** {@code kelpie/reminders/cancel}: payload the name; response {@code 0x01} if the calling actor had that reminder. */
 @Component(service = HostFunction.class, property = {
@@ -15,17 +16,32 @@ import org.osgi.service.component.annotations.Reference;
     HostFunction.OPERATION + "=" + TimersHostFunctions.CANCEL
 })
 public final class RemindersCancel implements HostFunction {
-    private final ActorReminders reminders;
+    /**
+     * Optional and dynamic: the waPC host binds host functions while the runtime (which the timers need) is
+     * still being set up, so a static reference would be a cycle.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile ActorReminders reminders;
 
-    @Activate
-    public RemindersCancel(@Reference ActorReminders reminders) {
+    /** For Declarative Services. */
+    public RemindersCancel() {}
+
+    public RemindersCancel(ActorReminders reminders) {
         this.reminders = reminders;
+    }
+
+    private ActorReminders reminders() {
+        ActorReminders s = reminders;
+        if (s == null) {
+            throw new IllegalStateException("reminders are not available: the service of bundle dev.kelpie.timers is not running");
+        }
+        return s;
     }
 
     @Override
     public byte[] call(HostCall call) {
         ActorContext context = TimersHostFunctions.context(call, TimersHostFunctions.REMINDERS);
         String name = TimersHostFunctions.name(TimersHostFunctions.REMINDERS, TimersHostFunctions.CANCEL, call.payload());
-        return reminders.cancelReminder(context.self(), name) ? TimersHostFunctions.TRUE : TimersHostFunctions.FALSE;
+        return reminders().cancelReminder(context.self(), name) ? TimersHostFunctions.TRUE : TimersHostFunctions.FALSE;
     }
 }

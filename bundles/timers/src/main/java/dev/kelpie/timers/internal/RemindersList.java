@@ -4,9 +4,10 @@ import dev.kelpie.api.actor.ActorContext;
 import dev.kelpie.api.host.HostCall;
 import dev.kelpie.api.host.HostFunction;
 import dev.kelpie.timers.ActorReminders;
-import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 
 /** {@code kelpie/reminders/list}: the names of the calling actor's reminders, sorted, joined by {@code \\n}. */
 @Component(service = HostFunction.class, property = {
@@ -15,17 +16,32 @@ import org.osgi.service.component.annotations.Reference;
     HostFunction.OPERATION + "=" + TimersHostFunctions.LIST
 })
 public final class RemindersList implements HostFunction {
-    private final ActorReminders reminders;
+    /**
+     * Optional and dynamic: the waPC host binds host functions while the runtime (which the timers need) is
+     * still being set up, so a static reference would be a cycle.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile ActorReminders reminders;
 
-    @Activate
-    public RemindersList(@Reference ActorReminders reminders) {
+    /** For Declarative Services. */
+    public RemindersList() {}
+
+    public RemindersList(ActorReminders reminders) {
         this.reminders = reminders;
+    }
+
+    private ActorReminders reminders() {
+        ActorReminders s = reminders;
+        if (s == null) {
+            throw new IllegalStateException("reminders are not available: the service of bundle dev.kelpie.timers is not running");
+        }
+        return s;
     }
 
     @Override
     public byte[] call(HostCall call) {
         ActorContext context = TimersHostFunctions.context(call, TimersHostFunctions.REMINDERS);
-        return reminders.reminders(context.self()).stream().map(dev.kelpie.timers.Reminder::name)
+        return reminders().reminders(context.self()).stream().map(dev.kelpie.timers.Reminder::name)
                 .collect(java.util.stream.Collectors.joining("\n")).getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 }

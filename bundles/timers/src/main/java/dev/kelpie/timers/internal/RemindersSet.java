@@ -4,9 +4,10 @@ import dev.kelpie.api.actor.ActorContext;
 import dev.kelpie.api.host.HostCall;
 import dev.kelpie.api.host.HostFunction;
 import dev.kelpie.timers.ActorReminders;
-import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 
 /** {@code kelpie/reminders/set}: sets (or replaces) a durable reminder of the calling actor; see {@link TimersHostFunctions}. */
 @Component(service = HostFunction.class, property = {
@@ -15,18 +16,33 @@ import org.osgi.service.component.annotations.Reference;
     HostFunction.OPERATION + "=" + TimersHostFunctions.SET
 })
 public final class RemindersSet implements HostFunction {
-    private final ActorReminders reminders;
+    /**
+     * Optional and dynamic: the waPC host binds host functions while the runtime (which the timers need) is
+     * still being set up, so a static reference would be a cycle.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile ActorReminders reminders;
 
-    @Activate
-    public RemindersSet(@Reference ActorReminders reminders) {
+    /** For Declarative Services. */
+    public RemindersSet() {}
+
+    public RemindersSet(ActorReminders reminders) {
         this.reminders = reminders;
+    }
+
+    private ActorReminders reminders() {
+        ActorReminders s = reminders;
+        if (s == null) {
+            throw new IllegalStateException("reminders are not available: the service of bundle dev.kelpie.timers is not running");
+        }
+        return s;
     }
 
     @Override
     public byte[] call(HostCall call) {
         ActorContext context = TimersHostFunctions.context(call, TimersHostFunctions.REMINDERS);
         TimersHostFunctions.SetPayload p = TimersHostFunctions.parseSet(TimersHostFunctions.REMINDERS, call.payload());
-        reminders.setReminder(context.self(), p.name(), p.operation(), p.delay(), p.period(), p.payload());
+        reminders().setReminder(context.self(), p.name(), p.operation(), p.delay(), p.period(), p.payload());
         return new byte[0];
     }
 }

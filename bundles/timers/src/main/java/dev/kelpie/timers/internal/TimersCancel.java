@@ -4,9 +4,10 @@ import dev.kelpie.api.actor.ActorContext;
 import dev.kelpie.api.host.HostCall;
 import dev.kelpie.api.host.HostFunction;
 import dev.kelpie.timers.ActorTimers;
-import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 
 /** {@code kelpie/timers/cancel}: payload the name; response {@code 0x01} if the calling actor had that timer. */
 @Component(service = HostFunction.class, property = {
@@ -15,17 +16,32 @@ import org.osgi.service.component.annotations.Reference;
     HostFunction.OPERATION + "=" + TimersHostFunctions.CANCEL
 })
 public final class TimersCancel implements HostFunction {
-    private final ActorTimers timers;
+    /**
+     * Optional and dynamic: the waPC host binds host functions while the runtime (which the timers need) is
+     * still being set up, so a static reference would be a cycle.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile ActorTimers timers;
 
-    @Activate
-    public TimersCancel(@Reference ActorTimers timers) {
+    /** For Declarative Services. */
+    public TimersCancel() {}
+
+    public TimersCancel(ActorTimers timers) {
         this.timers = timers;
+    }
+
+    private ActorTimers timers() {
+        ActorTimers s = timers;
+        if (s == null) {
+            throw new IllegalStateException("timers are not available: the service of bundle dev.kelpie.timers is not running");
+        }
+        return s;
     }
 
     @Override
     public byte[] call(HostCall call) {
         ActorContext context = TimersHostFunctions.context(call, TimersHostFunctions.TIMERS);
         String name = TimersHostFunctions.name(TimersHostFunctions.TIMERS, TimersHostFunctions.CANCEL, call.payload());
-        return timers.cancelTimer(context.self(), name) ? TimersHostFunctions.TRUE : TimersHostFunctions.FALSE;
+        return timers().cancelTimer(context.self(), name) ? TimersHostFunctions.TRUE : TimersHostFunctions.FALSE;
     }
 }

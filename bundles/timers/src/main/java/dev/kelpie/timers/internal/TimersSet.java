@@ -4,9 +4,10 @@ import dev.kelpie.api.actor.ActorContext;
 import dev.kelpie.api.host.HostCall;
 import dev.kelpie.api.host.HostFunction;
 import dev.kelpie.timers.ActorTimers;
-import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 
 /** {@code kelpie/timers/set}: sets (or replaces) a timer of the calling actor; see {@link TimersHostFunctions}. */
 @Component(service = HostFunction.class, property = {
@@ -15,18 +16,33 @@ import org.osgi.service.component.annotations.Reference;
     HostFunction.OPERATION + "=" + TimersHostFunctions.SET
 })
 public final class TimersSet implements HostFunction {
-    private final ActorTimers timers;
+    /**
+     * Optional and dynamic: the waPC host binds host functions while the runtime (which the timers need) is
+     * still being set up, so a static reference would be a cycle.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile ActorTimers timers;
 
-    @Activate
-    public TimersSet(@Reference ActorTimers timers) {
+    /** For Declarative Services. */
+    public TimersSet() {}
+
+    public TimersSet(ActorTimers timers) {
         this.timers = timers;
+    }
+
+    private ActorTimers timers() {
+        ActorTimers s = timers;
+        if (s == null) {
+            throw new IllegalStateException("timers are not available: the service of bundle dev.kelpie.timers is not running");
+        }
+        return s;
     }
 
     @Override
     public byte[] call(HostCall call) {
         ActorContext context = TimersHostFunctions.context(call, TimersHostFunctions.TIMERS);
         TimersHostFunctions.SetPayload p = TimersHostFunctions.parseSet(TimersHostFunctions.TIMERS, call.payload());
-        timers.setTimer(context.self(), p.name(), p.operation(), p.delay(), p.period(), p.payload());
+        timers().setTimer(context.self(), p.name(), p.operation(), p.delay(), p.period(), p.payload());
         return new byte[0];
     }
 }

@@ -102,4 +102,11 @@ class TimersHostFunctionsTest {
         assertThatThrownBy(() -> cancel.call(new HostCall("kelpie", "timers", "cancel", new byte[] {(byte) 0xff}, null, "x", context)))
                 .hasMessage("bad timers.cancel payload: the name (not valid UTF-8)");
     }
+
+    @Test
+    void withoutTheServiceTheGuestGetsAHostErrorNamingTheBundle() {
+        assertThatThrownBy(() -> new RemindersSet().call(new HostCall("kelpie", "reminders", "set",
+                "r\nop\n0\n0\n".getBytes(UTF_8), null, "counter:c1", context)))
+                .hasMessage("reminders are not available: the service of bundle dev.kelpie.timers is not running");
+    }
 }
