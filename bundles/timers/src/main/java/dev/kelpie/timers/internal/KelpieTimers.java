@@ -9,6 +9,9 @@ import dev.kelpie.timers.ActorTimers;
 import dev.kelpie.timers.Reminder;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Supplier;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -65,30 +68,77 @@ public final class KelpieTimers implements ActorTimers, ActorReminders, ActorLif
     }
 
     private final TimerSettings settings;
+    private final Supplier<ActorRuntime> runtime;
     private final Scheduler scheduler;
     private final TimerTable timers;
     private final ReminderTable reminders;
 
+    /**
+     * The runtime is taken lazily, when a timer or reminder first fires: the runtime binds this component as its
+     * lifecycle listener while it activates, so getting it here would be a cycle.
+     */
     @Activate
-    public KelpieTimers(@Reference ActorRuntime runtime, @Reference StateStore store, Config config) {
-        this(runtime, store, new TimerSettings(config.max__timers__per__actor(), config.max__timers(),
+    public KelpieTimers(BundleContext context, @Reference(service = ActorRuntime.class) ServiceReference<ActorRuntime> runtime,
+            @Reference StateStore store, Config config) {
+        this(new LazyService<>(context, runtime), store, new TimerSettings(config.max__timers__per__actor(), config.max__timers(),
                 config.max__reminders__per__actor(), config.max__reminders(), Duration.ofMillis(config.min__period__ms()),
                 Duration.ofDays(config.max__delay__days()), config.max__payload__bytes(), config.scheduler__threads(),
                 Duration.ofMillis(config.retry__delay__ms()), Duration.ofMillis(config.max__retry__delay__ms())));
     }
 
     public KelpieTimers(ActorRuntime runtime, StateStore store, TimerSettings settings) {
+        this(() -> runtime, store, settings);
+    }
+
+    private KelpieTimers(Supplier<ActorRuntime> runtime, StateStore store, TimerSettings settings) {
         this(runtime, store, settings, new ExecutorScheduler(settings.schedulerThreads()));
     }
 
     KelpieTimers(ActorRuntime runtime, StateStore store, TimerSettings settings, Scheduler scheduler) {
+        this(() -> runtime, store, settings, scheduler);
+    }
+
+    private KelpieTimers(Supplier<ActorRuntime> runtime, StateStore store, TimerSettings settings, Scheduler scheduler) {
         this.settings = settings;
+        this.runtime = runtime;
         this.scheduler = scheduler;
         this.timers = new TimerTable(scheduler, runtime, settings);
         this.reminders = new ReminderTable(scheduler, runtime, store, settings);
         int loaded = reminders.load();
         if (loaded > 0) {
             LOG.log(System.Logger.Level.INFO, "loaded " + loaded + " stored reminder(s)");
+        }
+    }
+
+    /** A service got on first use and kept (the component ends when the service goes away). */
+    private static final class LazyService<S> implements Supplier<S> {
+        private final BundleContext context;
+        private final ServiceReference<S> reference;
+        private volatile S service;
+
+        LazyService(BundleContext context, ServiceReference<S> reference) {
+            this.context = context;
+            this.reference = reference;
+        }
+
+        @Override
+        public S get() {
+            S s = service;
+            if (s == null) {
+                s = context.getService(reference);
+                if (s == null) {
+                    throw new IllegalStateException("the actor runtime service is gone");
+                }
+                service = s;
+            }
+            return s;
+        }
+
+        void release() {
+            if (service != null) {
+                service = null;
+                context.ungetService(reference);
+            }
         }
     }
 
@@ -147,5 +197,8 @@ public final class KelpieTimers implements ActorTimers, ActorReminders, ActorLif
         timers.clear();
         reminders.close();
         scheduler.close();
+        if (runtime instanceof LazyService<ActorRuntime> lazy) {
+            lazy.release();
+        }
     }
 }

@@ -34,14 +34,14 @@ final class ReminderTable {
             Reason.ACTIVATION_FAILED, Reason.RESOURCE_EXHAUSTED);
 
     private final Scheduler scheduler;
-    private final ActorRuntime runtime;
+    private final java.util.function.Supplier<ActorRuntime> runtime;
     private final StateStore store;
     private final TimerSettings settings;
     private final Map<ActorId, Map<String, Entry>> byActor = new HashMap<>();
     private int total;
     private boolean closed;
 
-    ReminderTable(Scheduler scheduler, ActorRuntime runtime, StateStore store, TimerSettings settings) {
+    ReminderTable(Scheduler scheduler, java.util.function.Supplier<ActorRuntime> runtime, StateStore store, TimerSettings settings) {
         this.scheduler = scheduler;
         this.runtime = runtime;
         this.store = store;
@@ -203,7 +203,7 @@ final class ReminderTable {
             e.pending = null;
         }
         ScheduleRequest r = e.request;
-        runtime.ref(r.actor()).invoke(r.operation(), r.payload())
+        runtime.get().ref(r.actor()).invoke(r.operation(), r.payload())
                 .whenComplete((response, failure) -> scheduler.schedule(() -> fired(e, failure), 0));
     }
 

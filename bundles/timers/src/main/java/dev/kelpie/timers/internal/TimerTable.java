@@ -20,12 +20,12 @@ final class TimerTable {
     private static final System.Logger LOG = System.getLogger("kelpie.timers");
 
     private final Scheduler scheduler;
-    private final ActorRuntime runtime;
+    private final java.util.function.Supplier<ActorRuntime> runtime;
     private final TimerSettings settings;
     private final Map<ActorId, Map<String, Timer>> byActor = new HashMap<>();
     private int total;
 
-    TimerTable(Scheduler scheduler, ActorRuntime runtime, TimerSettings settings) {
+    TimerTable(Scheduler scheduler, java.util.function.Supplier<ActorRuntime> runtime, TimerSettings settings) {
         this.scheduler = scheduler;
         this.runtime = runtime;
         this.settings = settings;
@@ -125,7 +125,7 @@ final class TimerTable {
             t.pending = null;
         }
         ScheduleRequest r = t.request;
-        runtime.ref(r.actor()).invoke(r.operation(), r.payload())
+        runtime.get().ref(r.actor()).invoke(r.operation(), r.payload())
                 .whenComplete((response, failure) -> scheduler.schedule(() -> fired(t, failure), 0));
     }
 

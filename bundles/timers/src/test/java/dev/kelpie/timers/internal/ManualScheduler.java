@@ -19,9 +19,11 @@ final class ManualScheduler implements Scheduler {
         final long order = seq++;
         final Runnable run;
         final Thread scheduledBy = Thread.currentThread();
+        final long delay;
 
-        Task(long due, Runnable run) {
+        Task(long due, long delay, Runnable run) {
             this.due = due;
+            this.delay = delay;
             this.run = run;
         }
 
@@ -45,7 +47,7 @@ final class ManualScheduler implements Scheduler {
 
     @Override
     public synchronized Cancellable schedule(Runnable task, long delayMillis) {
-        Task t = new Task(now + Math.max(0, delayMillis), task);
+        Task t = new Task(now + Math.max(0, delayMillis), Math.max(0, delayMillis), task);
         queue.add(t);
         notifyAll();
         return t;
@@ -53,7 +55,8 @@ final class ManualScheduler implements Scheduler {
 
     /**
      * Moves the clock by {@code millis}, running in order every task due on the way that was waiting when it was
-     * called or that this thread schedules meanwhile.
+     * called or that this thread schedules meanwhile with a delay. Tasks without delay scheduled meanwhile (the
+     * completions of turns, which may run on this thread when the turn was quick) wait for {@link #runUntil}.
      */
     void advance(long millis) {
         Thread caller = Thread.currentThread();
@@ -67,7 +70,7 @@ final class ManualScheduler implements Scheduler {
             Task t = null;
             synchronized (this) {
                 for (Task c : queue) {
-                    if (c.due <= target && (c.order < firstNew || c.scheduledBy == caller) && (t == null || c.compareTo(t) < 0)) {
+                    if (c.due <= target && (c.order < firstNew || c.scheduledBy == caller && c.delay > 0) && (t == null || c.compareTo(t) < 0)) {
                         t = c;
                     }
                 }
