@@ -14,7 +14,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * The Gogo command {@code kelpie:tail}: the last lines actors and guests logged (the {@code log} host functions,
  * {@code __console_log}, WASI stdout/stderr), from a bounded buffer that fills while the shell bundle runs.
  */
-@Component(service = Object.class, configurationPid = TailCommand.PID, property = {
+@Component(service = Object.class, immediate = true, configurationPid = TailCommand.PID, property = {
     KelpieCommands.SCOPE_PROPERTY + "=" + KelpieCommands.SCOPE,
     "osgi.command.function=tail"
 })
