@@ -20,7 +20,7 @@ import org.jline.reader.ParsedLine;
 final class KelpieCompleter implements Completer {
     /** Options that take a value, so that their value is not counted as an argument. */
     private static final Set<String> VALUE_OPTIONS = Set.of("--timeout", "--memory", "--mailbox", "--payload", "--idle",
-            "-n", "--lines");
+            "--args", "--env", "--dir", "--dir-quota", "-n", "--lines");
     private final Console.Shell shell;
     private final Completer files = new Completers.FileNameCompleter();
 

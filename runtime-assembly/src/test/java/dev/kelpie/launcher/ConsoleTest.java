@@ -93,6 +93,7 @@ class ConsoleTest {
         assertThat(complete("uninstall ")).containsExactly("counter", "echo-c");
         assertThat(complete("kelpie:install --timeout 5s x.wasm ")).containsExactly("counter", "echo-c");
         assertThat(complete("kelpie:install --timeout ")).isEmpty();
+        assertThat(complete("kelpie:install --env A=1 --dir-quota 1MiB x.wasm ")).containsExactly("counter", "echo-c");
         assertThat(complete("kelpie:reminders ")).containsExactly("counter:c1");
         assertThat(complete("kelpie:tail -n 5 ")).containsExactly("counter:c1");
         assertThat(complete("felix:lb ")).isEmpty();
