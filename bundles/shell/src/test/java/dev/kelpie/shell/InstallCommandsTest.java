@@ -47,9 +47,9 @@ class InstallCommandsTest extends ShellTestSupport {
 
         String modules = run("kelpie:modules", sh::modules);
         assertThat(modules.lines()).hasSize(2);
-        assertThat(modules.lines().findFirst().orElseThrow()).matches("NAME +SHA256 +SIZE +LANGUAGE +ADAPTER +MODE +TYPES");
+        assertThat(modules.lines().findFirst().orElseThrow()).matches("NAME +SHA256 +SIZE +LANGUAGE +ADAPTER +MODE +TYPES +IMAGE");
         assertThat(modules.lines().skip(1).findFirst().orElseThrow())
-                .matches("counter\\.wasm +" + hash + " +" + Files.size(file) + " +rust +- +compiled +counter");
+                .matches("counter\\.wasm +" + hash + " +" + Files.size(file) + " +rust +- +compiled +counter +yes");
 
         String types = run("kelpie:types", sh::types);
         assertThat(types.lines()).containsExactly(
