@@ -74,7 +74,7 @@ public final class ChicoryWapcHost implements WapcHost {
         @AttributeDefinition(description = "Restore new instances from an image of an initialised one (memory,"
                 + " globals, tables) instead of running the module's init again, for modules whose init calls no"
                 + " import (no clock, randomness, host function, environment or output)")
-        boolean memory_images() default true;
+        boolean memory__images() default true;
     }
 
     private final WapcSettings settings;
@@ -88,7 +88,7 @@ public final class ChicoryWapcHost implements WapcHost {
     public ChicoryWapcHost(Config config) {
         this(new WapcSettings(config.max__memory__pages(), config.max__payload__bytes(),
                 config.output__lines__per__second(), config.output__bytes__per__second(), config.max__table__entries(),
-                config.memory_images()));
+                config.memory__images()));
     }
 
     public ChicoryWapcHost(WapcSettings settings) {
