@@ -288,29 +288,12 @@ public final class ChicoryWapcHost implements WapcHost {
             }
             ImageSlot slot = settings.memoryImages() ? perAdapter.slot(limits.maximumPages()) : null;
             MemoryImage image = slot == null ? null : slot.image();
-            if (image != null) {
+            if (image != null && binding.entry().isEmpty()) {
                 restore(chicory, options, wapc, linked, limits, account, binding, image);
                 return wapc;
             }
-            InitRecorder recorder = null;
-            if (slot != null && slot.undecided()) {
-                String why = binding.entry().isPresent()
-                        ? "the guest runs on a thread of its own (" + (adapter == null ? "guest entry" : adapter.language())
-                                + " command convention)"
-                        : MemoryImage.unimageable(chicory.wasmModule());
-                if (why != null) {
-                    slot.refuse(why);
-                    prep.imageDecided(slot.status());
-                } else {
-                    recorder = new InitRecorder();
-                    for (int i = 0; i < linked.length; i++) {
-                        if (!"wapc".equals(linked[i].module())) {
-                            linked[i] = recorder.watch(linked[i]);
-                        }
-                    }
-                    wapc.recordInit(recorder);
-                }
-            }
+            Capture capture = slot != null && slot.undecided() ? capture(chicory, slot, prep, adapter, binding, linked, wapc)
+                    : null;
             Instance.Builder builder = Instance.builder(chicory.wasmModule())
                     .withImportValues(ImportValues.builder().addFunction(linked).build())
                     .withMachineFactory(chicory.machineFactory())
@@ -318,7 +301,7 @@ public final class ChicoryWapcHost implements WapcHost {
                     .withMemoryLimits(limits)
                     .withTableFactory(new TableAllowance(module.label(), options.label(), settings.maxTableEntries()))
                     .withStart(false);
-            initialise(module, options, wapc, builder, binding, recorder == null ? null : new Capture(slot, recorder, prep));
+            initialise(module, options, wapc, builder, binding, capture);
             return wapc;
         } catch (RuntimeException e) {
             wapc.close();
@@ -329,6 +312,32 @@ public final class ChicoryWapcHost implements WapcHost {
             }
             throw e;
         }
+    }
+
+    /**
+     * Prepares the normal initialisation of an instance to leave an image: records the imports its init
+     * calls (through the linked functions, which it wraps in place, and the wapc instance). Null, with the
+     * reason recorded, when the module cannot be imaged whatever its init does.
+     */
+    private static Capture capture(ChicoryModule chicory, ImageSlot slot, ModulePreparations.Prepared prep,
+            GuestAdapter adapter, GuestBinding binding, ImportFunction[] linked, WapcGuestInstance wapc) {
+        String why = binding.entry().isPresent()
+                ? "the guest runs on a thread of its own (" + (adapter == null ? "guest entry" : adapter.language())
+                        + " command convention)"
+                : MemoryImage.unimageable(chicory.wasmModule());
+        if (why != null) {
+            slot.refuse(why);
+            prep.imageDecided(slot.status());
+            return null;
+        }
+        InitRecorder recorder = new InitRecorder();
+        for (int i = 0; i < linked.length; i++) {
+            if (!"wapc".equals(linked[i].module())) {
+                linked[i] = recorder.watch(linked[i]);
+            }
+        }
+        wapc.recordInit(recorder);
+        return new Capture(slot, recorder, prep);
     }
 
     /** Links one instance by its module's cached plan, resolving (and caching) the plan when there is none yet. */
