@@ -247,7 +247,7 @@ class InstallCommandsTest extends ShellTestSupport {
         sh.install(counter.toString(), "a");
         sh.install(counter.toString(), "b");
         sh.install(write("testbed.wasm", resource(TESTBED)).toString(), "a");
-        assertThat(run("kelpie:modules", sh::modules)).containsPattern("counter\\.wasm .* b\\n").containsPattern("testbed\\.wasm .* a$");
+        assertThat(run("kelpie:modules", sh::modules)).containsPattern("counter\\.wasm .* b +yes\\n").containsPattern("testbed\\.wasm .* a +yes$");
     }
 
     @Test
