@@ -322,8 +322,7 @@ public final class ChicoryWapcHost implements WapcHost {
     private static Capture capture(ChicoryModule chicory, ImageSlot slot, ModulePreparations.Prepared prep,
             GuestAdapter adapter, GuestBinding binding, ImportFunction[] linked, WapcGuestInstance wapc) {
         String why = binding.entry().isPresent()
-                ? "the guest runs on a thread of its own (" + (adapter == null ? "guest entry" : adapter.language())
-                        + " command convention)"
+                ? "its " + (adapter == null ? "" : adapter.language() + " ") + "guest entry runs on a thread of its own"
                 : MemoryImage.unimageable(chicory.wasmModule());
         if (why != null) {
             slot.refuse(why);
