@@ -418,7 +418,7 @@ public final class ChicoryWapcHost implements WapcHost {
 
     /**
      * Builds the instance (which runs the module's start section) and runs the init convention, under the
-     * call timeout.
+     * call timeout; then, when it succeeded, takes the memory image if asked to.
      */
     private void initialise(ModuleDescriptor module, InstanceOptions options, WapcGuestInstance wapc,
             Instance.Builder builder, GuestBinding binding, Capture capture) {
@@ -432,16 +432,14 @@ public final class ChicoryWapcHost implements WapcHost {
         RuntimeException failure = null;
         Throwable failed = null;
         boolean timedOut;
+        Instance instance = null;
         try {
-            Instance instance = builder.build();
+            instance = builder.build();
             stage = "initialisation failed: ";
             if (capture != null) {
                 capture.built(instance);
             }
             wapc.start(instance, binding);
-            if (capture != null) {
-                capture.initialised(instance);
-            }
         } catch (ModuleInstantiationException e) {
             failure = e;
             failed = e;
@@ -459,6 +457,9 @@ public final class ChicoryWapcHost implements WapcHost {
         }
         if (failed != null) {
             throw new ModuleInstantiationException(module.label(), stage + describe(failed), failed);
+        }
+        if (capture != null) {
+            capture.initialised(instance); // host work, outside the guest's deadline
         }
     }
 
