@@ -53,6 +53,10 @@ TMP="$(mktemp -d "$HERE/.build/tmp.XXXXXX")"
 trap 'rm -rf "$TMP"' EXIT
 
 # Common rustc flags. --remap-path-prefix keeps the checkout location out of panic messages.
+# +bulk-memory (rustc 1.63 has it; Chicory runs it): copies and fills the compiler inlines become one
+# memory.copy / memory.fill instead of a byte loop in wasm, which is what large payloads cost. Data
+# segments stay active (passive ones come only with atomics), so instances can still be restored from a
+# memory image.
 RUST_FLAGS=(
   --edition 2021
   --target wasm32-unknown-unknown
@@ -60,6 +64,7 @@ RUST_FLAGS=(
   -C debuginfo=0
   -C codegen-units=1
   -C panic=abort
+  -C target-feature=+bulk-memory
   --remap-path-prefix "$HERE=/kelpie/wasm-modules"
 )
 

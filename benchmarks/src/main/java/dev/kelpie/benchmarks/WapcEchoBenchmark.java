@@ -53,14 +53,26 @@ public class WapcEchoBenchmark {
         }
     }
 
+    /** The Rust testbed's build: the committed one, and the same source as it was built before bulk memory. */
+    public static final String BYTE_LOOPS = "/wasm/rust-byte-loops/testbed.wasm";
+
     /** The module installed once (compiled once), as Kelpie would hold it. */
     @State(Scope.Benchmark)
     public static class Module {
+        /**
+         * {@code bulk-memory}: the committed testbed, built with {@code -C target-feature=+bulk-memory}
+         * ({@code memory.copy}/{@code memory.fill}); {@code byte-loops}: the testbed as committed before that
+         * ({@value #BYTE_LOOPS}, byte-identical to {@code wasm-modules/rust/testbed/testbed.wasm} at commit
+         * e6d94aa), whose copies and fills are loops in wasm.
+         */
+        @Param({"bulk-memory", "byte-loops"})
+        public String build;
+
         CompiledModule compiled;
 
         @Setup(Level.Trial)
         public void setUp() {
-            compiled = Guests.compile(Guests.RUST, ExecutionMode.COMPILED);
+            compiled = Guests.compile(build.equals("byte-loops") ? BYTE_LOOPS : Guests.RUST, ExecutionMode.COMPILED);
         }
     }
 

@@ -5,6 +5,7 @@ import dev.kelpie.api.wapc.InstanceOptions;
 import dev.kelpie.api.wapc.WapcInstance;
 import dev.kelpie.api.module.CompiledModule;
 import dev.kelpie.benchmarks.Guests;
+import dev.kelpie.wapc.WapcSettings;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -24,7 +25,8 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Activations per second (target &gt; 10K/s) from an already compiled module. One op = the first message
+ * Activations per second (targets: &gt; 10K/s, and &ge; 3&times; a bare instantiate + invoke + close on one
+ * thread) from an already compiled module. One op = the first message
  * ({@code echo}, 64 bytes) to an actor id never used before: directory entry, instance from the compiled
  * factory (with the waPC init), the turn, the reply. Each benchmark invocation activates {@value #BATCH}
  * new actors at once (pipelined, the runtime's workers activate them in parallel) and waits for all
@@ -33,8 +35,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * one batch of 17-page instances and the cap on active actors (set to 1M) never fires.
  *
  * <p>Baselines in the same run: {@code bareInstantiate}, {@code ChicoryWapcHost.instantiate} (with the
- * runtime's memory cap) + one echo + {@code close} per op on one thread, and {@code bareInstantiate2Threads},
- * the same on two threads (both cores, as the runtime's two workers use them).
+ * runtime's memory cap, memory images off: every instance runs the module's init) + one echo + {@code close}
+ * per op on one thread, and {@code bareInstantiate2Threads}, the same on two threads (both cores, as the
+ * runtime's two workers use them). For the memory images' share: {@code bareInstantiateImaged} (the bare
+ * loop with images on) and {@code activateWithoutImages} (the runtime with images off).
  *
  * <p>Parameter {@code guest}: see {@link Guest}. The target is about {@code rust}; {@code assemblyscript}
  * is there to show where the time goes.
@@ -70,11 +74,16 @@ public class ActivationBenchmark {
         @SuppressWarnings("unchecked")
         final CompletableFuture<Boolean>[] passivated = new CompletableFuture[BATCH];
 
+        /** The waPC host's settings: the defaults (memory images on). */
+        WapcSettings wapc() {
+            return WapcSettings.DEFAULTS;
+        }
+
         @Setup(Level.Trial)
         public void setUp(Guest guest) {
             payload = ActorBench.payload(64);
             bench = new ActorBench(new dev.kelpie.store.InMemoryStateStore(),
-                    ActorBench.settings().withMaxActiveActors(1_000_000));
+                    ActorBench.settings().withMaxActiveActors(1_000_000), wapc());
             bench.deploy("testbed", ActorBench.testbed(guest.guest));
         }
 
@@ -106,7 +115,16 @@ public class ActivationBenchmark {
         }
     }
 
-    /** One benchmark thread's host and compiled module for the bare baseline. */
+    /** The same runtime with memory images off: every activation runs the module's init. */
+    @State(Scope.Benchmark)
+    public static class RuntimeWithoutImages extends Runtime {
+        @Override
+        WapcSettings wapc() {
+            return WapcSettings.DEFAULTS.withMemoryImages(false);
+        }
+    }
+
+    /** One benchmark thread's host (memory images off) and compiled module for the bare baseline. */
     @State(Scope.Thread)
     public static class Bare {
         ActorBench bench;
@@ -114,10 +132,15 @@ public class ActivationBenchmark {
         InstanceOptions options;
         byte[] payload;
 
+        /** The waPC host's settings: memory images off. */
+        WapcSettings wapc() {
+            return WapcSettings.DEFAULTS.withMemoryImages(false);
+        }
+
         @Setup(Level.Trial)
         public void setUp(Guest guest) {
             payload = ActorBench.payload(64);
-            bench = new ActorBench();
+            bench = new ActorBench(new dev.kelpie.store.InMemoryStateStore(), ActorBench.settings(), wapc());
             compiled = bench.install(ActorBench.testbed(guest.guest));
             options = InstanceOptions.labelled("bare").withMaxMemoryBytes(ActorBench.LIMITS.maxMemoryBytes());
         }
@@ -149,9 +172,34 @@ public class ActivationBenchmark {
         return ActorBench.awaitAll(rt.batch, BATCH);
     }
 
+    /** The bare loop with memory images on (the host's default). */
+    @State(Scope.Thread)
+    public static class BareImaged extends Bare {
+        @Override
+        WapcSettings wapc() {
+            return WapcSettings.DEFAULTS;
+        }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    @Warmup(iterations = 10, time = 1)
+    public byte[] activateWithoutImages(RuntimeWithoutImages rt) {
+        for (int i = 0; i < BATCH; i++) {
+            rt.batch[i] = rt.refs[i].invoke("echo", rt.payload).toCompletableFuture();
+        }
+        return ActorBench.awaitAll(rt.batch, BATCH);
+    }
+
     @Benchmark
     @OperationsPerInvocation(BATCH)
     public byte[] bareInstantiate(Bare bare) {
+        return bare.batch();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public byte[] bareInstantiateImaged(BareImaged bare) {
         return bare.batch();
     }
 

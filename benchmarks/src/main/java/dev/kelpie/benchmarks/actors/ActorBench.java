@@ -58,11 +58,17 @@ public final class ActorBench implements AutoCloseable {
     }
 
     public final ChicoryModuleRegistry registry = new ChicoryModuleRegistry(RegistrySettings.DEFAULTS);
-    public final ChicoryWapcHost host = new ChicoryWapcHost(WapcSettings.DEFAULTS);
+    public final ChicoryWapcHost host;
     public final StateStore store;
     public final KelpieActorRuntime runtime;
 
     public ActorBench(StateStore store, RuntimeSettings settings) {
+        this(store, settings, WapcSettings.DEFAULTS);
+    }
+
+    /** With the waPC host's settings (for example memory images off, for a baseline). */
+    public ActorBench(StateStore store, RuntimeSettings settings, WapcSettings wapc) {
+        this.host = new ChicoryWapcHost(wapc);
         this.store = store;
         host.setConsole((module, label, line) -> { });
         // every adapter, in the embedded Kelpie's default order (Rust and Zig-shaped guests need none)

@@ -237,7 +237,9 @@ public final class KelpieCommands {
 
     /**
      * Installed modules: name, hash, size, language, the guest adapter that links its instances ({@code -}:
-     * waPC imports only), execution mode and the deployed types running each.
+     * waPC imports only), execution mode, the deployed types running each, and whether new instances start
+     * from a memory image of an initialised one ({@code yes}, {@code no (why)}, {@code off}, or {@code -} before
+     * the first instance).
      */
     @Descriptor("list installed WASM modules and the actor types running them")
     public String modules() {
@@ -247,13 +249,13 @@ public final class KelpieCommands {
                 return "(no modules installed)";
             }
             List<ActorType> types = runtime.types();
-            Table table = new Table("NAME", "SHA256", "SIZE", "LANGUAGE", "ADAPTER", "MODE", "TYPES").right(2);
+            Table table = new Table("NAME", "SHA256", "SIZE", "LANGUAGE", "ADAPTER", "MODE", "TYPES", "IMAGE").right(2);
             for (ModuleDescriptor m : modules) {
                 String users = types.stream().filter(t -> m.hash().equals(t.module())).map(ActorType::name)
                         .sorted().collect(Collectors.joining(","));
                 table.add(m.name(), m.hash().shortHex(), m.sizeBytes(), m.guestLanguage(),
                         host.guestAdapterFor(m).orElse("-"), m.executionMode().name().toLowerCase(Locale.ROOT),
-                        users.isEmpty() ? "-" : users);
+                        users.isEmpty() ? "-" : users, host.memoryImage(m));
             }
             return table.render();
         });

@@ -47,9 +47,9 @@ class InstallCommandsTest extends ShellTestSupport {
 
         String modules = run("kelpie:modules", sh::modules);
         assertThat(modules.lines()).hasSize(2);
-        assertThat(modules.lines().findFirst().orElseThrow()).matches("NAME +SHA256 +SIZE +LANGUAGE +ADAPTER +MODE +TYPES");
+        assertThat(modules.lines().findFirst().orElseThrow()).matches("NAME +SHA256 +SIZE +LANGUAGE +ADAPTER +MODE +TYPES +IMAGE");
         assertThat(modules.lines().skip(1).findFirst().orElseThrow())
-                .matches("counter\\.wasm +" + hash + " +" + Files.size(file) + " +rust +- +compiled +counter");
+                .matches("counter\\.wasm +" + hash + " +" + Files.size(file) + " +rust +- +compiled +counter +yes");
 
         String types = run("kelpie:types", sh::types);
         assertThat(types.lines()).containsExactly(
@@ -247,7 +247,7 @@ class InstallCommandsTest extends ShellTestSupport {
         sh.install(counter.toString(), "a");
         sh.install(counter.toString(), "b");
         sh.install(write("testbed.wasm", resource(TESTBED)).toString(), "a");
-        assertThat(run("kelpie:modules", sh::modules)).containsPattern("counter\\.wasm .* b\\n").containsPattern("testbed\\.wasm .* a$");
+        assertThat(run("kelpie:modules", sh::modules)).containsPattern("counter\\.wasm .* b +yes\\n").containsPattern("testbed\\.wasm .* a +yes$");
     }
 
     @Test

@@ -11,24 +11,52 @@ import java.nio.charset.Charset;
  * An instance's linear memory drawn from a shared budget: a {@link ByteArrayMemory} (final in Chicory, so
  * wrapped rather than extended) whose {@link #grow} first reserves the new pages in the instance's
  * {@link MemoryAccount}. A refused reservation makes {@code memory.grow} return -1, as at the
- * per-instance cap. Every other method delegates unchanged.
+ * per-instance cap. Without an account (no budget) only the cap applies.
+ *
+ * <p>Two things differ from a bare {@link ByteArrayMemory} at instantiation, and nothing after it: the
+ * first {@link #zero()} (Chicory's initialisation, on memory just allocated and so already zero) does
+ * nothing, and an instance restored from a {@link MemoryImage} gets the image's data segments (its active
+ * segments dropped, as the spec leaves them after instantiation) instead of the module's, so Chicory writes
+ * none of them: the image is copied in afterwards. Every other method delegates unchanged.
  */
 final class BudgetedMemory implements Memory {
     private final ByteArrayMemory memory;
     private final MemoryAccount account;
+    /** The data segments Chicory's initialisation installs instead of the module's, or null for the module's. */
+    private final DataSegment[] restoredSegments;
+    /** The memory has not been zeroed since it was allocated (so it is zero). */
+    private boolean fresh = true;
+    /** Growths the budget refused (the cap's refusals are not counted). */
+    private volatile int refusedByBudget;
 
+    /**
+     * @param account the instance's share of a memory budget, or null for none
+     */
     BudgetedMemory(MemoryLimits limits, MemoryAccount account) {
+        this(limits, account, null);
+    }
+
+    /**
+     * @param restoredSegments what Chicory's initialisation installs instead of the module's data segments
+     *     (the instance is restored from an image), or null
+     */
+    BudgetedMemory(MemoryLimits limits, MemoryAccount account, DataSegment[] restoredSegments) {
         this.memory = new ByteArrayMemory(limits);
         this.account = account;
+        this.restoredSegments = restoredSegments;
     }
 
     @Override
     public int grow(int pages) {
+        if (account == null) {
+            return memory.grow(pages);
+        }
         if (pages <= 0 || (long) memory.pages() + pages > memory.maximumPages()) {
             return memory.grow(pages); // nothing to reserve: grows by nothing, or the cap refuses it anyway
         }
         long bytes = (long) pages * PAGE_SIZE;
         if (!account.reserve(bytes)) {
+            refusedByBudget++;
             return -1;
         }
         int previous;
@@ -42,6 +70,11 @@ final class BudgetedMemory implements Memory {
             account.unreserve(bytes);
         }
         return previous;
+    }
+
+    /** Whether the shared budget has refused a growth of this memory (a state that depends on other instances). */
+    boolean refusedByBudget() {
+        return refusedByBudget > 0;
     }
 
     @Override
@@ -266,12 +299,12 @@ final class BudgetedMemory implements Memory {
 
     @Override
     public void initialize(Instance a0, DataSegment[] a1) {
-        memory.initialize(a0, a1);
+        memory.initialize(a0, restoredSegments == null ? a1 : restoredSegments.clone());
     }
 
     @Override
     public void initialize(Instance a0, DataSegment[] a1, int a2) {
-        memory.initialize(a0, a1, a2);
+        memory.initialize(a0, restoredSegments == null ? a1 : restoredSegments.clone(), a2);
     }
 
     @Override
@@ -441,6 +474,10 @@ final class BudgetedMemory implements Memory {
 
     @Override
     public void zero() {
+        if (fresh) {
+            fresh = false; // just allocated: already zero
+            return;
+        }
         memory.zero();
     }
 

@@ -70,18 +70,25 @@ public final class ChicoryWapcHost implements WapcHost {
 
         @AttributeDefinition(description = "Cap on the entries of all tables of one instance, declared or grown")
         int max__table__entries() default WapcSettings.DEFAULT_MAX_TABLE_ENTRIES;
+
+        @AttributeDefinition(description = "Restore new instances from an image of an initialised one (memory,"
+                + " globals, tables) instead of running the module's init again, for modules whose init calls no"
+                + " import (no clock, randomness, host function, environment or output)")
+        boolean memory__images() default true;
     }
 
     private final WapcSettings settings;
     private final CallTimer timer = new CallTimer();
     private final HostFunctionTable hostFunctions = new HostFunctionTable();
     private final CopyOnWriteArrayList<GuestAdapter> adapters = new CopyOnWriteArrayList<>();
+    private final ModulePreparations prepared = new ModulePreparations();
     private volatile GuestConsole console = GuestConsole.systemLogger();
 
     @Activate
     public ChicoryWapcHost(Config config) {
         this(new WapcSettings(config.max__memory__pages(), config.max__payload__bytes(),
-                config.output__lines__per__second(), config.output__bytes__per__second(), config.max__table__entries()));
+                config.output__lines__per__second(), config.output__bytes__per__second(), config.max__table__entries(),
+                config.memory__images()));
     }
 
     public ChicoryWapcHost(WapcSettings settings) {
@@ -171,6 +178,7 @@ public final class ChicoryWapcHost implements WapcHost {
 
     public void removeGuestAdapter(GuestAdapter adapter) {
         adapters.remove(adapter);
+        prepared.forget(adapter);
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -202,6 +210,16 @@ public final class ChicoryWapcHost implements WapcHost {
             out.put(adapter.language(), supplies(adapter));
         }
         return out;
+    }
+
+    @Override
+    public String memoryImage(ModuleDescriptor module) {
+        return settings.memoryImages() ? prepared.imageStatus(module) : "off";
+    }
+
+    /** Modules the host holds preparations (link plans, images) for; for tests. */
+    int preparedModules() {
+        return prepared.size();
     }
 
     @Override
@@ -258,7 +276,9 @@ public final class ChicoryWapcHost implements WapcHost {
                                 + (adapter == null ? "" : " (guest adapter " + adapter.language()
                                         + " does not drive it otherwise)"));
             }
-            ImportValues imports = link(module, wapc, adapter, binding);
+            ModulePreparations.Prepared prep = prepared.of(chicory);
+            ModulePreparations.PerAdapter perAdapter = prep.adapter(adapter);
+            ImportFunction[] linked = link(module, perAdapter, wapc, adapter, binding);
             if (account != null) {
                 long bytes = (long) limits.initialPages() * Memory.PAGE_SIZE;
                 if (!account.reserve(bytes)) {
@@ -266,14 +286,22 @@ public final class ChicoryWapcHost implements WapcHost {
                             + bytes + " bytes of initial memory and the shared memory budget is exhausted");
                 }
             }
+            ImageSlot slot = settings.memoryImages() ? perAdapter.slot(limits.maximumPages()) : null;
+            MemoryImage image = slot == null ? null : slot.image();
+            if (image != null && binding.entry().isEmpty()) {
+                restore(chicory, options, wapc, linked, limits, account, binding, image);
+                return wapc;
+            }
+            Capture capture = slot != null && slot.undecided() ? capture(chicory, slot, prep, adapter, binding, linked, wapc)
+                    : null;
             Instance.Builder builder = Instance.builder(chicory.wasmModule())
-                    .withImportValues(imports)
+                    .withImportValues(ImportValues.builder().addFunction(linked).build())
                     .withMachineFactory(chicory.machineFactory())
                     .withMemoryFactory(account == null ? ByteArrayMemory::new : l -> new BudgetedMemory(l, account))
                     .withMemoryLimits(limits)
                     .withTableFactory(new TableAllowance(module.label(), options.label(), settings.maxTableEntries()))
                     .withStart(false);
-            initialise(module, options, wapc, builder, binding);
+            initialise(module, options, wapc, builder, binding, capture);
             return wapc;
         } catch (RuntimeException e) {
             wapc.close();
@@ -287,11 +315,113 @@ public final class ChicoryWapcHost implements WapcHost {
     }
 
     /**
+     * Prepares the normal initialisation of an instance to leave an image: records the imports its init
+     * calls (through the linked functions, which it wraps in place, and the wapc instance). Null, with the
+     * reason recorded, when the module cannot be imaged whatever its init does.
+     */
+    private static Capture capture(ChicoryModule chicory, ImageSlot slot, ModulePreparations.Prepared prep,
+            GuestAdapter adapter, GuestBinding binding, ImportFunction[] linked, WapcGuestInstance wapc) {
+        String why = binding.entry().isPresent()
+                ? "its " + (adapter == null ? "" : adapter.language() + " ") + "guest entry runs on a thread of its own"
+                : MemoryImage.unimageable(chicory.wasmModule());
+        if (why != null) {
+            slot.refuse(why);
+            prep.imageDecided(slot.status());
+            return null;
+        }
+        InitRecorder recorder = new InitRecorder();
+        for (int i = 0; i < linked.length; i++) {
+            if (!"wapc".equals(linked[i].module())) {
+                linked[i] = recorder.watch(linked[i]);
+            }
+        }
+        wapc.recordInit(recorder);
+        return new Capture(slot, recorder, prep);
+    }
+
+    /** Links one instance by its module's cached plan, resolving (and caching) the plan when there is none yet. */
+    private ImportFunction[] link(ModuleDescriptor module, ModulePreparations.PerAdapter perAdapter,
+            WapcGuestInstance wapc, GuestAdapter adapter, GuestBinding binding) {
+        List<ImportFunction> own = binding.imports();
+        List<com.dylibso.chicory.runtime.HostFunction> protocol = wapc.wapcImports();
+        LinkPlan plan = perAdapter.plan;
+        if (plan == null || !plan.fits(own, protocol)) {
+            plan = LinkPlan.resolve(module, own, protocol, () -> adapter == null
+                    ? "no guest adapter recognises it (guest language: " + module.guestLanguage() + "; "
+                            + describeAdapters() + ")"
+                    : "guest adapter: " + adapter.language());
+            perAdapter.plan = plan;
+        }
+        return plan.apply(own, protocol);
+    }
+
+    /**
+     * Builds an instance without the module's data segments, start function or init, and copies the image
+     * of an initialised instance into it.
+     */
+    private void restore(ChicoryModule chicory, InstanceOptions options, WapcGuestInstance wapc, ImportFunction[] linked,
+            MemoryLimits limits, MemoryAccount account, GuestBinding binding, MemoryImage image) {
+        ModuleDescriptor module = chicory.descriptor();
+        Instance instance;
+        try {
+            instance = Instance.builder(chicory.wasmModule())
+                    .withImportValues(ImportValues.builder().addFunction(linked).build())
+                    .withMachineFactory(image.machineFactory(chicory.machineFactory()))
+                    .withMemoryFactory(l -> new BudgetedMemory(l, account, image.restoredSegments()))
+                    .withMemoryLimits(limits)
+                    .withTableFactory(new TableAllowance(module.label(), options.label(), settings.maxTableEntries()))
+                    .withStart(false)
+                    .build();
+        } catch (ModuleInstantiationException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new ModuleInstantiationException(module.label(), "Chicory cannot instantiate it: " + describe(e), e);
+        }
+        image.restore(instance, module.label(), options.label());
+        wapc.adopt(instance, binding);
+    }
+
+    /** Takes the image of an instance being initialised normally, or records why there is none. */
+    private static final class Capture {
+        private final ImageSlot slot;
+        private final InitRecorder recorder;
+        private final ModulePreparations.Prepared prepared;
+        private MemoryImage.Before before;
+
+        Capture(ImageSlot slot, InitRecorder recorder, ModulePreparations.Prepared prepared) {
+            this.slot = slot;
+            this.recorder = recorder;
+            this.prepared = prepared;
+        }
+
+        void built(Instance instance) {
+            before = MemoryImage.Before.of(instance);
+        }
+
+        void initialised(Instance instance) {
+            recorder.stop();
+            String call = recorder.firstCall();
+            if (call != null) {
+                slot.refuse("init called " + call);
+            } else if (instance.memory() instanceof BudgetedMemory && ((BudgetedMemory) instance.memory()).refusedByBudget()) {
+                return; // init saw the shared budget refuse memory: not the state init has in general, try next time
+            } else {
+                try {
+                    slot.offer(before.capture(instance));
+                } catch (RuntimeException e) {
+                    slot.refuse(e.getMessage() == null ? e.toString() : e.getMessage());
+                }
+            }
+            prepared.imageDecided(slot.status());
+        }
+    }
+
+    /**
      * Builds the instance (which runs the module's start section) and runs the init convention, under the
-     * call timeout.
+     * call timeout; then, when it succeeded, takes the memory image if asked to.
      */
     private void initialise(ModuleDescriptor module, InstanceOptions options, WapcGuestInstance wapc,
-            Instance.Builder builder, GuestBinding binding) {
+            Instance.Builder builder, GuestBinding binding, Capture capture) {
         CallTimer.Deadline deadline;
         try {
             deadline = timer.start(options.callTimeout());
@@ -302,9 +432,13 @@ public final class ChicoryWapcHost implements WapcHost {
         RuntimeException failure = null;
         Throwable failed = null;
         boolean timedOut;
+        Instance instance = null;
         try {
-            Instance instance = builder.build();
+            instance = builder.build();
             stage = "initialisation failed: ";
+            if (capture != null) {
+                capture.built(instance);
+            }
             wapc.start(instance, binding);
         } catch (ModuleInstantiationException e) {
             failure = e;
@@ -323,6 +457,9 @@ public final class ChicoryWapcHost implements WapcHost {
         }
         if (failed != null) {
             throw new ModuleInstantiationException(module.label(), stage + describe(failed), failed);
+        }
+        if (capture != null) {
+            capture.initialised(instance); // host work, outside the guest's deadline
         }
     }
 
@@ -383,43 +520,6 @@ public final class ChicoryWapcHost implements WapcHost {
         return best;
     }
 
-    private ImportValues link(ModuleDescriptor module, WapcGuestInstance wapc, GuestAdapter adapter,
-            GuestBinding binding) {
-        Map<String, ImportFunction> available = new HashMap<>();
-        for (ImportFunction f : binding.imports()) {
-            available.put(f.module() + "\u0000" + f.name(), f);
-        }
-        for (ImportFunction f : wapc.wapcImports()) {
-            available.put(f.module() + "\u0000" + f.name(), f);
-        }
-        List<ImportFunction> linked = new ArrayList<>();
-        List<String> missing = new ArrayList<>();
-        for (ModuleImport imp : module.imports()) {
-            if (imp.kind() != ExternalKind.FUNCTION) {
-                missing.add(imp.module() + "." + imp.name() + " (" + imp.kind().name().toLowerCase(java.util.Locale.ROOT)
-                        + " " + imp.type() + ")");
-                continue;
-            }
-            ImportFunction f = available.get(imp.module() + "\u0000" + imp.name());
-            if (f == null) {
-                missing.add(imp.module() + "." + imp.name() + " " + imp.type());
-            } else if (!signature(f).equals(imp.type())) {
-                missing.add(imp.module() + "." + imp.name() + " " + imp.type() + " (the host has " + signature(f) + ")");
-            } else {
-                linked.add(f);
-            }
-        }
-        if (!missing.isEmpty()) {
-            String who = adapter == null
-                    ? "no guest adapter recognises it (guest language: " + module.guestLanguage() + "; "
-                            + describeAdapters() + ")"
-                    : "guest adapter: " + adapter.language();
-            throw new ModuleInstantiationException(module.label(), "it imports what the host cannot satisfy: "
-                    + String.join(", ", missing) + "; " + who);
-        }
-        return ImportValues.builder().withFunctions(linked).build();
-    }
-
     /** The adapters available now and what each supplies, for the error of a module no adapter takes. */
     private String describeAdapters() {
         Map<String, List<String>> supplies = guestAdapterSupplies();
@@ -429,9 +529,5 @@ public final class ChicoryWapcHost implements WapcHost {
         return "guest adapters: " + supplies.entrySet().stream()
                 .map(e -> e.getKey() + (e.getValue().isEmpty() ? "" : " supplies " + String.join(" ", e.getValue())))
                 .collect(Collectors.joining(", "));
-    }
-
-    private static String signature(ImportFunction f) {
-        return FunctionTypes.describe(f.paramTypes(), f.returnTypes());
     }
 }

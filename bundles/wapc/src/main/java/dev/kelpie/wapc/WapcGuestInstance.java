@@ -60,6 +60,8 @@ final class WapcGuestInstance implements WapcInstance {
     private GuestEntry entry;
     private GuestBinding binding;
     private volatile String closedReason;
+    /** Notes host calls and output of the init convention while an image may be taken; else null. */
+    private InitRecorder initRecorder;
 
     // per-call protocol state, touched only by the thread holding the lock
     private boolean inCall;
@@ -125,6 +127,26 @@ final class WapcGuestInstance implements WapcInstance {
         };
     }
 
+    /** Has the init convention note its host calls and output in a recorder (before {@link #start}). */
+    void recordInit(InitRecorder recorder) {
+        this.initRecorder = recorder;
+    }
+
+    /**
+     * Called once by the host instead of {@link #start} for an instance restored from a {@link MemoryImage}:
+     * the state init would have produced is already in it, so no init runs.
+     */
+    void adopt(Instance chicoryInstance, GuestBinding guestBinding) {
+        lock.lock();
+        try {
+            this.instance = chicoryInstance;
+            this.binding = guestBinding;
+            this.guestCall = chicoryInstance.export("__guest_call");
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /**
      * Called once by the host after Chicory built the instance: runs the init convention, or starts the
      * binding's {@link GuestEntry}, which then drives every call.
@@ -158,7 +180,15 @@ final class WapcGuestInstance implements WapcInstance {
             inCall = false;
             currentOperation = "";
             clearCallState();
+            initRecorder = null;
             lock.unlock();
+        }
+    }
+
+    private void noteInit(String name) {
+        InitRecorder recorder = initRecorder;
+        if (recorder != null) {
+            recorder.called("wapc", name);
         }
     }
 
@@ -187,7 +217,10 @@ final class WapcGuestInstance implements WapcInstance {
                             : new String(read(memory, "__guest_error", args[0], args[1]), StandardCharsets.UTF_8);
                     return null;
                 }),
-                new HostFunction("wapc", "__host_call", HOST_CALL, (inst, args) -> new long[] {hostCall(inst.memory(), args)}),
+                new HostFunction("wapc", "__host_call", HOST_CALL, (inst, args) -> {
+                    noteInit("__host_call");
+                    return new long[] {hostCall(inst.memory(), args)};
+                }),
                 new HostFunction("wapc", "__host_response_len", I32_0,
                         (inst, args) -> new long[] {hostResponse == null ? 0 : hostResponse.length}),
                 new HostFunction("wapc", "__host_response", VOID_1, (inst, args) -> {
@@ -205,6 +238,7 @@ final class WapcGuestInstance implements WapcInstance {
                     return null;
                 }),
                 new HostFunction("wapc", "__console_log", VOID_2, (inst, args) -> {
+                    noteInit("__console_log");
                     consoleLog(inst.memory(), args[0], args[1]);
                     return null;
                 }));

@@ -13,9 +13,11 @@ package dev.kelpie.wapc;
  *     no limit
  * @param maxTableEntries cap on the entries of all tables of one instance, declared or grown
  *     ({@code table.grow} returns -1 past it)
+ * @param memoryImages whether instances of a module whose initialisation is deterministic are restored from
+ *     an image of an initialised instance instead of running init again
  */
 public record WapcSettings(int defaultMaxMemoryPages, int defaultMaxPayloadBytes, int outputLinesPerSecond,
-        int outputBytesPerSecond, int maxTableEntries) {
+        int outputBytesPerSecond, int maxTableEntries, boolean memoryImages) {
     /** 256 MiB: Kelpie's default guest memory cap. */
     public static final int DEFAULT_MAX_MEMORY_PAGES = 4096;
     /** 1 MiB. */
@@ -46,6 +48,13 @@ public record WapcSettings(int defaultMaxMemoryPages, int defaultMaxPayloadBytes
         }
     }
 
+    /** The settings with memory images on. */
+    public WapcSettings(int defaultMaxMemoryPages, int defaultMaxPayloadBytes, int outputLinesPerSecond,
+            int outputBytesPerSecond, int maxTableEntries) {
+        this(defaultMaxMemoryPages, defaultMaxPayloadBytes, outputLinesPerSecond, outputBytesPerSecond, maxTableEntries,
+                true);
+    }
+
     /** The defaults with another memory cap. */
     public WapcSettings(int defaultMaxMemoryPages) {
         this(defaultMaxMemoryPages, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_OUTPUT_LINES_PER_SECOND,
@@ -53,16 +62,23 @@ public record WapcSettings(int defaultMaxMemoryPages, int defaultMaxPayloadBytes
     }
 
     public WapcSettings withMaxPayloadBytes(int bytes) {
-        return new WapcSettings(defaultMaxMemoryPages, bytes, outputLinesPerSecond, outputBytesPerSecond, maxTableEntries);
+        return new WapcSettings(defaultMaxMemoryPages, bytes, outputLinesPerSecond, outputBytesPerSecond, maxTableEntries,
+                memoryImages);
     }
 
     public WapcSettings withOutputRate(int linesPerSecond, int bytesPerSecond) {
         return new WapcSettings(defaultMaxMemoryPages, defaultMaxPayloadBytes, linesPerSecond, bytesPerSecond,
-                maxTableEntries);
+                maxTableEntries, memoryImages);
     }
 
     public WapcSettings withMaxTableEntries(int entries) {
         return new WapcSettings(defaultMaxMemoryPages, defaultMaxPayloadBytes, outputLinesPerSecond,
-                outputBytesPerSecond, entries);
+                outputBytesPerSecond, entries, memoryImages);
+    }
+
+    /** Memory images on or off (off: every instance runs its module's init). */
+    public WapcSettings withMemoryImages(boolean on) {
+        return new WapcSettings(defaultMaxMemoryPages, defaultMaxPayloadBytes, outputLinesPerSecond,
+                outputBytesPerSecond, maxTableEntries, on);
     }
 }

@@ -44,4 +44,14 @@ public interface WapcHost {
     default Optional<String> guestAdapterFor(ModuleDescriptor module) {
         return Optional.empty();
     }
+
+    /**
+     * Whether new instances of a module start from a memory image of an initialised instance instead of
+     * running its init again: {@code yes}; {@code no (why)}, such as {@code no (init called
+     * wasi_snapshot_preview1.clock_time_get)}; {@code off} when the host takes no images; or {@code -} while
+     * unknown (no instance made yet). By default {@code -}.
+     */
+    default String memoryImage(ModuleDescriptor module) {
+        return "-";
+    }
 }

@@ -105,6 +105,9 @@ class GoGuestsTest {
     void echoAnswersItsPayloadAndNamesUnknownOperations() {
         WapcInstance echo = start(Guests.go("echo"));
         assertThat(call(echo, "echo", "hello, Go")).isEqualTo("hello, Go");
+        // a Go guest keeps its own thread: every instance starts it, none is restored from a memory image
+        assertThat(host.memoryImage(echo.module()))
+                .isEqualTo("no (its go guest entry runs on a thread of its own)");
         byte[] binary = {0, 1, 2, (byte) 0xff, '\n', 0};
         assertThat(echo.invoke("echo", binary)).isEqualTo(binary);
         assertThat(echo.invoke("echo", new byte[0])).isEmpty();

@@ -1,0 +1,288 @@
+package dev.kelpie.wapc;
+
+import com.dylibso.chicory.runtime.GlobalInstance;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.runtime.Memory;
+import com.dylibso.chicory.runtime.TableInstance;
+import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.DataSegment;
+import com.dylibso.chicory.wasm.types.MutabilityType;
+import com.dylibso.chicory.wasm.types.PassiveDataSegment;
+import dev.kelpie.api.wapc.ModuleInstantiationException;
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The state of an instance right after its initialisation ({@code _start}, {@code _initialize},
+ * {@code wapc_init}): its memory's non-zero bytes (as runs, compactly), its mutable globals, and its
+ * tables when init changed them. A new instance of the same compiled module built without the module's
+ * data segments and without running init, then {@link #restore restored}, is in the same state as one
+ * initialised normally. Immutable: one image serves any number of instances, each with its own copy.
+ *
+ * <p>Taking an image is two steps on the instance being initialised normally: {@link Before#of} right
+ * after Chicory built it, and {@link Before#capture} after init.
+ */
+final class MemoryImage {
+    /** Zero runs shorter than this between non-zero bytes stay inside one run (fewer, larger copies). */
+    private static final int MERGE_GAP = 64;
+
+    private final int pages;
+    private final int[] runOffsets;
+    private final int[] runStarts;
+    private final int[] runLengths;
+    private final byte[] bytes;
+    private final int[] globalIndexes;
+    private final long[] globalLows;
+    private final long[] globalHighs;
+    /** Per table: its entries after init (a restored instance sets those that differ from the elements). */
+    private final int[][] tables;
+    private final DataSegment[] restoredSegments;
+    /** The module's start function, or -1. */
+    private final int startFunction;
+
+    private MemoryImage(int startFunction, int pages, int[] runOffsets, int[] runStarts, int[] runLengths, byte[] bytes,
+            int[] globalIndexes, long[] globalLows, long[] globalHighs, int[][] tables, DataSegment[] restoredSegments) {
+        this.startFunction = startFunction;
+        this.pages = pages;
+        this.runOffsets = runOffsets;
+        this.runStarts = runStarts;
+        this.runLengths = runLengths;
+        this.bytes = bytes;
+        this.globalIndexes = globalIndexes;
+        this.globalLows = globalLows;
+        this.globalHighs = globalHighs;
+        this.tables = tables;
+        this.restoredSegments = restoredSegments;
+    }
+
+    /**
+     * The machine factory to build restored instances with: the compiled module's, whose machines skip the
+     * module's start function when Chicory's initialisation calls it (its effects are in the image).
+     */
+    Function<Instance, Machine> machineFactory(Function<Instance, Machine> compiled) {
+        int start = startFunction;
+        return start < 0 ? compiled : instance -> new StartSkipping(compiled.apply(instance), start);
+    }
+
+    /**
+     * A machine whose first call, when it is the start function (Chicory's initialisation calls it before
+     * anything else), does nothing. Every other call goes to the module's machine.
+     */
+    private static final class StartSkipping implements Machine {
+        private static final long[] NONE = new long[0];
+        private final Machine machine;
+        private final int start;
+        private boolean first = true;
+
+        StartSkipping(Machine machine, int start) {
+            this.machine = machine;
+            this.start = start;
+        }
+
+        @Override
+        public long[] call(int function, long[] args) {
+            if (first) {
+                first = false;
+                if (function == start) {
+                    return NONE;
+                }
+            }
+            return machine.call(function, args);
+        }
+    }
+
+    /** Pages of memory the initialised instance has (its initial pages plus what init grew). */
+    int pages() {
+        return pages;
+    }
+
+    /** Bytes of memory the image holds (the non-zero runs). */
+    int storedBytes() {
+        return bytes.length;
+    }
+
+    /**
+     * The data segments a restored instance's memory installs instead of the module's: the active ones
+     * dropped (empty), as they are after any instantiation. Only modules without passive segments are imaged.
+     */
+    DataSegment[] restoredSegments() {
+        return restoredSegments;
+    }
+
+    /**
+     * Why a module cannot be imaged whatever its init does, or null when it can: passive data segments
+     * could be dropped by init, state the image does not hold.
+     */
+    static String unimageable(WasmModule module) {
+        DataSegment[] segments = module.dataSection() == null ? new DataSegment[0] : module.dataSection().dataSegments();
+        for (DataSegment s : segments) {
+            if (s instanceof PassiveDataSegment) {
+                return "the module has passive data segments";
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Copies the image into an instance built from the same module with {@link #restoredSegments()}: grows
+     * its memory to the image's pages (through the instance's memory, so a budget is charged as growth by
+     * init would be), writes the non-zero runs, sets the mutable globals and the tables init changed.
+     *
+     * @throws ModuleInstantiationException when the memory or a table cannot grow to the image's size
+     */
+    void restore(Instance instance, String moduleLabel, String instanceLabel) {
+        Memory memory = instance.memory();
+        int more = pages - memory.pages();
+        if (more > 0 && memory.grow(more) < 0) {
+            throw new ModuleInstantiationException(moduleLabel, "instance '" + instanceLabel + "' needs " + pages
+                    + " pages of memory for its initialised state and the memory cap or the shared memory budget"
+                    + " refuses them");
+        }
+        for (int i = 0; i < runOffsets.length; i++) {
+            memory.write(runOffsets[i], bytes, runStarts[i], runLengths[i]);
+        }
+        for (int i = 0; i < globalIndexes.length; i++) {
+            GlobalInstance g = instance.global(globalIndexes[i]);
+            g.setValueLow(globalLows[i]);
+            g.setValueHigh(globalHighs[i]);
+        }
+        for (int t = 0; t < tables.length; t++) {
+            int[] refs = tables[t];
+            TableInstance table = instance.table(t);
+            int grow = refs.length - table.size();
+            if (grow > 0 && table.grow(grow, refs[refs.length - 1], instance) < 0) {
+                throw new ModuleInstantiationException(moduleLabel, "instance '" + instanceLabel + "' needs "
+                        + refs.length + " entries in table " + t + " for its initialised state and the table cap refuses them");
+            }
+            for (int i = 0; i < refs.length; i++) {
+                if (table.ref(i) != refs[i]) {
+                    table.setRef(i, refs[i], instance);
+                }
+            }
+        }
+    }
+
+    /** What an instance looked like when Chicory had built it, before init ran. */
+    static final class Before {
+        private final Object[] elements;
+
+        private Before(Object[] elements) {
+            this.elements = elements;
+        }
+
+        /**
+         * The element segments as the module has them (a start section may already have run when Chicory
+         * hands out the instance).
+         */
+        static Before of(Instance instance) {
+            return new Before(instance.module().elementSection() == null ? new Object[0]
+                    : instance.module().elementSection().elements().clone());
+        }
+
+        /**
+         * The image of the instance after init.
+         *
+         * @throws IllegalStateException naming why this instance's state cannot be imaged (a table entry
+         *     of another instance, an element segment init dropped)
+         */
+        MemoryImage capture(Instance instance) {
+            for (int i = 0; i < elements.length; i++) {
+                if (instance.element(i) != elements[i]) {
+                    throw new IllegalStateException("init dropped element segment " + i);
+                }
+            }
+            int[][] after = tableRefs(instance);
+            for (int t = 0; t < after.length; t++) {
+                TableInstance table = instance.table(t);
+                for (int i = 0; i < table.size(); i++) {
+                    Instance owner = table.instance(i);
+                    if (owner != null && owner != instance) {
+                        throw new IllegalStateException("table " + t + " holds a function of another instance");
+                    }
+                }
+            }
+            List<Integer> indexes = new ArrayList<>();
+            for (int i = 0; i < instance.globalCount(); i++) {
+                if (instance.global(i).getMutabilityType() == MutabilityType.Var) {
+                    indexes.add(i);
+                }
+            }
+            int[] globalIndexes = indexes.stream().mapToInt(Integer::intValue).toArray();
+            long[] lows = new long[globalIndexes.length];
+            long[] highs = new long[globalIndexes.length];
+            for (int i = 0; i < globalIndexes.length; i++) {
+                GlobalInstance g = instance.global(globalIndexes[i]);
+                lows[i] = g.getValueLow();
+                highs[i] = g.getValueHigh();
+            }
+            DataSegment[] segments = instance.module().dataSection() == null ? new DataSegment[0]
+                    : new DataSegment[instance.module().dataSection().dataSegmentCount()];
+            Arrays.fill(segments, PassiveDataSegment.EMPTY);
+            int start = instance.module().startSection().map(x -> (int) x.startIndex()).orElse(-1);
+            return runs(start, instance.memory(), globalIndexes, lows, highs, after, segments);
+        }
+
+        private static int[][] tableRefs(Instance instance) {
+            int[][] refs = new int[instance.tableCount()][];
+            for (int t = 0; t < refs.length; t++) {
+                TableInstance table = instance.table(t);
+                refs[t] = new int[table.size()];
+                for (int i = 0; i < refs[t].length; i++) {
+                    refs[t][i] = table.ref(i);
+                }
+            }
+            return refs;
+        }
+
+        private static MemoryImage runs(int start, Memory memory, int[] globalIndexes, long[] lows, long[] highs, int[][] tables,
+                DataSegment[] segments) {
+            int pages = memory.pages();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            List<int[]> runs = new ArrayList<>(); // offset, start in out, length
+            int runStart = -1;
+            int lastNonZero = -1;
+            for (int p = 0; p < pages; p++) {
+                int base = p * Memory.PAGE_SIZE;
+                byte[] page = memory.readBytes(base, Memory.PAGE_SIZE);
+                for (int i = 0; i < page.length; i++) {
+                    if (page[i] == 0) {
+                        continue;
+                    }
+                    int at = base + i;
+                    if (runStart >= 0 && at - lastNonZero > MERGE_GAP) {
+                        runs.add(emit(memory, out, runStart, lastNonZero));
+                        runStart = -1;
+                    }
+                    if (runStart < 0) {
+                        runStart = at;
+                    }
+                    lastNonZero = at;
+                }
+            }
+            if (runStart >= 0) {
+                runs.add(emit(memory, out, runStart, lastNonZero));
+            }
+            int[] offsets = new int[runs.size()];
+            int[] starts = new int[runs.size()];
+            int[] lengths = new int[runs.size()];
+            for (int i = 0; i < runs.size(); i++) {
+                offsets[i] = runs.get(i)[0];
+                starts[i] = runs.get(i)[1];
+                lengths[i] = runs.get(i)[2];
+            }
+            return new MemoryImage(start, pages, offsets, starts, lengths, out.toByteArray(), globalIndexes, lows, highs, tables,
+                    segments);
+        }
+
+        private static int[] emit(Memory memory, ByteArrayOutputStream out, int from, int lastNonZero) {
+            int length = lastNonZero - from + 1;
+            int start = out.size();
+            out.write(memory.readBytes(from, length), 0, length);
+            return new int[] {from, start, length};
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package dev.kelpie.wapc;
+
+import dev.kelpie.api.module.ModuleDescriptor;
+import dev.kelpie.api.wasm.ChicoryModule;
+import dev.kelpie.api.wasm.GuestAdapter;
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What the host prepares once per compiled module and reuses for every instance: the link plan and the
+ * memory images, per guest adapter (and, for images, per memory cap). Keyed by the compiled module's
+ * identity and held weakly: when the registry drops a module (uninstall, hot swap), its preparations go
+ * with it, and nothing here refers to the module, its parsed form or its compiled classes.
+ */
+final class ModulePreparations {
+    private final Map<Key, Prepared> modules = new ConcurrentHashMap<>();
+    private final ReferenceQueue<ChicoryModule> dropped = new ReferenceQueue<>();
+
+    /** The preparations of one module, created empty on first use. */
+    Prepared of(ChicoryModule module) {
+        expunge();
+        Prepared p = modules.get(new Key(module, null));
+        if (p != null) {
+            return p;
+        }
+        return modules.computeIfAbsent(new Key(module, dropped), k -> new Prepared(module.descriptor()));
+    }
+
+    /** Forgets everything prepared for an adapter that went away (its plans and images name its functions). */
+    void forget(GuestAdapter adapter) {
+        modules.values().forEach(p -> p.forget(adapter));
+    }
+
+    /**
+     * The image status of a module for listings: {@code yes}, {@code no (why)}, or {@code -} before its
+     * first instance (or when the host has none of its preparations).
+     */
+    String imageStatus(ModuleDescriptor module) {
+        expunge();
+        String status = "-";
+        for (Prepared p : modules.values()) {
+            if (p.descriptor().equals(module)) {
+                String s = p.imageStatus();
+                if (!s.equals("-")) {
+                    status = s;
+                }
+            }
+        }
+        return status;
+    }
+
+    /** Modules with preparations (for tests: dropped modules leave). */
+    int size() {
+        expunge();
+        return modules.size();
+    }
+
+    private void expunge() {
+        for (Reference<? extends ChicoryModule> r; (r = dropped.poll()) != null; ) {
+            modules.remove(r);
+        }
+    }
+
+    /** A compiled module by identity, weakly. A lookup key (no queue) is equal to the stored one while its module lives. */
+    private static final class Key extends WeakReference<ChicoryModule> {
+        private final int hash;
+
+        Key(ChicoryModule module, ReferenceQueue<ChicoryModule> queue) {
+            super(module, queue);
+            this.hash = System.identityHashCode(module);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            if (this == o) {
+                return true;
+            }
+            if (!(o instanceof Key)) {
+                return false;
+            }
+            Object mine = get();
+            return mine != null && mine == ((Key) o).get();
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+    }
+
+    /** One module's link plans and memory images, per adapter. */
+    static final class Prepared {
+        private final ModuleDescriptor descriptor;
+        private final Map<Object, PerAdapter> adapters = new ConcurrentHashMap<>();
+        private volatile String lastImageStatus = "-";
+
+        Prepared(ModuleDescriptor descriptor) {
+            this.descriptor = descriptor;
+        }
+
+        ModuleDescriptor descriptor() {
+            return descriptor;
+        }
+
+        PerAdapter adapter(GuestAdapter adapter) {
+            return adapters.computeIfAbsent(adapter == null ? NO_ADAPTER : adapter, a -> new PerAdapter());
+        }
+
+        void forget(GuestAdapter adapter) {
+            adapters.remove(adapter);
+        }
+
+        String imageStatus() {
+            return lastImageStatus;
+        }
+
+        void imageDecided(String status) {
+            lastImageStatus = status;
+        }
+    }
+
+    private static final Object NO_ADAPTER = new Object();
+
+    /** For one module and one adapter: the link plan, and an image slot per memory cap. */
+    static final class PerAdapter {
+        volatile LinkPlan plan;
+        private final Map<Integer, ImageSlot> slots = new ConcurrentHashMap<>();
+
+        ImageSlot slot(int maxPages) {
+            return slots.computeIfAbsent(maxPages, m -> new ImageSlot());
+        }
+    }
+}
