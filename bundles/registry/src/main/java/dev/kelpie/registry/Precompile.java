@@ -17,8 +17,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * and the compiler (Chicory version and classes, options) match its own, else it compiles.
  *
  * <pre>
- * java -cp kelpie-registry.jar:kelpie-api.jar:kelpie-chicory.jar:asm*.jar dev.kelpie.registry.Precompile OUT_DIR MODULE.wasm...
+ * java -cp kelpie-registry.jar:kelpie-api.jar:kelpie-chicory.jar:asm*.jar dev.kelpie.registry.Precompile OUT_DIR [NAME=]MODULE.wasm...
  * </pre>
+ *
+ * writes {@code OUT_DIR/NAME.compiled} for each module ({@code NAME} defaults to the module's file name).
  */
 public final class Precompile {
 
@@ -26,16 +28,20 @@ public final class Precompile {
 
     public static void main(String[] args) throws IOException {
         if (args.length < 2) {
-            System.err.println("usage: Precompile OUT_DIR MODULE.wasm...");
-            System.exit(2);
+            throw new IllegalArgumentException("usage: Precompile OUT_DIR [NAME=]MODULE.wasm...");
         }
         Path out = Path.of(args[0]);
         Files.createDirectories(out);
         for (int i = 1; i < args.length; i++) {
-            Path wasm = Path.of(args[i]);
+            int eq = args[i].indexOf('=');
+            Path wasm = Path.of(eq < 0 ? args[i] : args[i].substring(eq + 1));
+            String name = eq < 0 ? wasm.getFileName().toString() : args[i].substring(0, eq);
+            if (name.isEmpty() || name.contains("/") || name.contains("\\")) {
+                throw new IllegalArgumentException("not a file name: '" + name + "' in " + args[i]);
+            }
             long start = System.nanoTime();
             byte[] code = compile(Files.readAllBytes(wasm));
-            Path target = out.resolve(wasm.getFileName() + CompiledCode.BUNDLE_SUFFIX);
+            Path target = out.resolve(name + CompiledCode.BUNDLE_SUFFIX);
             Path temp = out.resolve(target.getFileName() + ".tmp");
             Files.write(temp, code);
             Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);

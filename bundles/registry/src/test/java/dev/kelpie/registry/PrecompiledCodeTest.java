@@ -115,10 +115,12 @@ class PrecompiledCodeTest {
         Files.write(wasm, wat("no-guest-call"));
         Path out = dir.resolve("out");
 
-        Precompile.main(new String[] {out.toString(), wasm.toString()});
+        Precompile.main(new String[] {out.toString(), wasm.toString(), "renamed.wasm=" + wasm});
 
-        byte[] code = Files.readAllBytes(out.resolve("hello.wasm" + CompiledCode.BUNDLE_SUFFIX));
-        assertThat(new ChicoryModuleRegistry(RegistrySettings.DEFAULTS)
-                .offerCompiledCode(ModuleHash.sha256(wat("no-guest-call")), code)).isTrue();
+        for (String name : new String[] {"hello.wasm", "renamed.wasm"}) {
+            byte[] code = Files.readAllBytes(out.resolve(name + CompiledCode.BUNDLE_SUFFIX));
+            assertThat(new ChicoryModuleRegistry(RegistrySettings.DEFAULTS)
+                    .offerCompiledCode(ModuleHash.sha256(wat("no-guest-call")), code)).isTrue();
+        }
     }
 }
