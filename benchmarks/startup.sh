@@ -11,9 +11,11 @@
 #   shipped   the distribution as built: bundles carry their code (.compiled), cache empty
 #   go-*      the same with the Go example bundle (examples/) deployed too: go-compile, go-shipped
 #
-# Printed: the median "Kelpie ready in N ms" per variant and its ratio to `compile`; the first
-# kelpie:invoke of echo-rust after the start (an activation and a call) and the second, measured in Gogo
-# with System.nanoTime, minus the time Gogo takes between two nanoTime calls with nothing between them.
+# Printed: the median "Kelpie ready in N ms" per variant and its ratio to `compile`; the registry's own
+# part of it (the sum of every module's install time, ModuleDescriptor.compileMillis: parse, validate and
+# compile or load the code); the first kelpie:invoke of echo-rust after the start (an activation and a
+# call) and the second, measured in Gogo with System.nanoTime, minus the time Gogo takes between two
+# nanoTime calls with nothing between them.
 #
 #   benchmarks/startup.sh [RUNS] [VARIANT...]      default 5 runs of floor compile cold warm shipped
 set -euo pipefail
@@ -60,26 +62,28 @@ setup() { # variant
   fi
 }
 
-CALLS='c = ((new java.lang.Object) getClass); s = ($c forName java.lang.System); t0 = ($s nanoTime); t1 = ($s nanoTime); kelpie:invoke echo-rust a echo hi; t2 = ($s nanoTime); kelpie:invoke echo-rust a echo hi; t3 = ($s nanoTime); echo "TIMES $t0 $t1 $t2 $t3"'
+CALLS='c = ((new java.lang.Object) getClass); s = ($c forName java.lang.System); t0 = ($s nanoTime); t1 = ($s nanoTime); kelpie:invoke echo-rust a echo hi; t2 = ($s nanoTime); kelpie:invoke echo-rust a echo hi; t3 = ($s nanoTime); echo "TIMES $t0 $t1 $t2 $t3"; ctx = $.context; r = ($ctx getService ($ctx getServiceReference dev.kelpie.api.module.ModuleRegistry)); each ($r list) { echo INSTALL ($it compileMillis) }'
 
-run() { # variant -> "ready_ms first_us second_us"
+run() { # variant -> "ready_ms first_us second_us install_ms"
   local v=$1 home=$WORK/$1 out
   case $v in cold|shipped|go-shipped|go-compile|compile) rm -rf "$home/data" ;; esac
   if [[ $v == floor ]]; then
     out=$("$home/bin/kelpie" --exec "kelpie:types" 2>&1)
   else
-    out=$("$home/bin/kelpie" --exec "$CALLS" 2>&1)
+    out=$(KELPIE_OPTS="-Dkelpie.ready.timeout=600" "$home/bin/kelpie" --exec "$CALLS" 2>&1)
   fi
   local ready
   ready=$(sed -n 's/.*Kelpie ready in \([0-9]*\) ms.*/\1/p' <<<"$out" | head -1)
   [[ -n $ready ]] || { echo "variant $v did not get ready:" >&2; echo "$out" | tail -20 >&2; exit 1; }
   if [[ $v == floor ]]; then
-    echo "$ready - -"
+    echo "$ready - - -"
   else
     read -r t0 t1 t2 t3 < <(sed -n 's/.*TIMES \([0-9]*\) \([0-9]*\) \([0-9]*\) \([0-9]*\).*/\1 \2 \3 \4/p' <<<"$out")
     [[ -n ${t3:-} ]] || { echo "variant $v: no call timings:" >&2; echo "$out" | tail -20 >&2; exit 1; }
     local gap=$((t1 - t0))
-    echo "$ready $(((t2 - t1 - gap) / 1000)) $(((t3 - t2 - gap) / 1000))"
+    local installs
+    installs=$(awk '/^INSTALL [0-9]+/ { sum += $2 } END { print sum + 0 }' <<<"$out")
+    echo "$ready $(((t2 - t1 - gap) / 1000)) $(((t3 - t2 - gap) / 1000)) $installs"
   fi
 }
 
@@ -102,13 +106,16 @@ def med(v, col):
     return statistics.median(xs) if xs else None
 base = med("compile", 3) or med("go-compile", 3)
 print()
-print("| variant | runs | ready, median ms | ratio to compile | first call, median µs | second call, median µs |")
-print("|---|---|---|---|---|---|")
+print("| variant | runs | ready, median ms | ratio to compile | module installs, median sum ms | ratio to compile | first call, median µs | second call, median µs |")
+print("|---|---|---|---|---|---|---|---|")
 for v in variants:
     ready = med(v, 3)
     ref = med("go-compile", 3) if v.startswith("go-") and med("go-compile", 3) else base
     ratio = f"{ready / ref:.2f}" if ready and ref else "-"
-    first, second = med(v, 4), med(v, 5)
+    first, second, inst = med(v, 4), med(v, 5), med(v, 6)
+    iref = med("go-compile", 6) if v.startswith("go-") and med("go-compile", 6) else med("compile", 6)
+    iratio = f"{inst / iref:.2f}" if inst and iref else "-"
     n = sum(1 for r in rows if r[2] == v)
-    print(f"| {v} | {n} | {ready:.0f} | {ratio} | {first if first is not None else '-'} | {second if second is not None else '-'} |")
+    dash = lambda x: "-" if x is None else f"{x:.0f}"
+    print(f"| {v} | {n} | {ready:.0f} | {ratio} | {dash(inst)} | {iratio} | {dash(first)} | {dash(second)} |")
 PY
