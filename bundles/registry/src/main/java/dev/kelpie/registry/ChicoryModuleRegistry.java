@@ -78,10 +78,10 @@ public final class ChicoryModuleRegistry implements ModuleRegistry {
 
     /** The compile cache's directory in the distribution, under its data directory. */
     public static final String DEFAULT_COMPILE_CACHE_DIR = "data/compile-cache";
-    /** 256 MiB of compiled modules (the example modules take about 1.5 MiB). */
+    /** 256 MiB of compiled modules (the 15 example and testbed modules take about 0.5 MiB). */
     public static final long DEFAULT_COMPILE_CACHE_MAX_BYTES = 256L * 1024 * 1024;
     /** Most precompiled modules offered ({@link #offerCompiledCode}) and not yet installed. */
-    static final int MAX_OFFERED = 256;
+    static final int MAX_OFFERED = 64;
 
     private final RegistrySettings settings;
     private final CompileCache cache;
