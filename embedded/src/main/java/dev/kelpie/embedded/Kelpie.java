@@ -30,6 +30,7 @@ import dev.kelpie.host.clock.ClockHostFunctions;
 import dev.kelpie.host.log.LogHostFunctions;
 import dev.kelpie.host.state.StateHostFunctions;
 import dev.kelpie.registry.ChicoryModuleRegistry;
+import dev.kelpie.registry.CompileCache;
 import dev.kelpie.registry.RegistrySettings;
 import dev.kelpie.runtime.DeploymentService;
 import dev.kelpie.runtime.GuestEnvironmentRules;
@@ -83,7 +84,7 @@ public final class Kelpie implements AutoCloseable {
     private volatile boolean closed;
 
     private Kelpie(Builder builder) {
-        this.registry = new ChicoryModuleRegistry(builder.registrySettings);
+        this.registry = new ChicoryModuleRegistry(builder.registrySettings, builder.compileCache());
         this.host = new ChicoryWapcHost(builder.wapcSettings);
         if (builder.console != null) {
             host.setConsole(builder.console);
@@ -320,6 +321,9 @@ public final class Kelpie implements AutoCloseable {
         private GuestConsole console;
         private Path dataDirectory;
         private Path wasiRoot;
+        private Path compileCacheDirectory;
+        private long compileCacheMaxBytes = ChicoryModuleRegistry.DEFAULT_COMPILE_CACHE_MAX_BYTES;
+        private boolean compileCacheOff;
         private RuntimeSettings runtimeSettings = RuntimeSettings.DEFAULTS;
         /** For tests in this package only. */
         RuntimeFactory runtimeFactory = KelpieActorRuntime::new;
@@ -339,6 +343,35 @@ public final class Kelpie implements AutoCloseable {
         public Builder wasiRoot(Path directory) {
             this.wasiRoot = Objects.requireNonNull(directory, "WASI root");
             return this;
+        }
+
+        /**
+         * Keeps compiled modules in this directory, so the next start loads them instead of compiling
+         * (default: {@code compile-cache} in the {@link #dataDirectory}, none without one).
+         */
+        public Builder compileCache(Path directory, long maxBytes) {
+            if (maxBytes <= 0) {
+                throw new IllegalArgumentException("compile cache max bytes must be positive, was " + maxBytes);
+            }
+            this.compileCacheDirectory = Objects.requireNonNull(directory, "compile cache directory");
+            this.compileCacheMaxBytes = maxBytes;
+            this.compileCacheOff = false;
+            return this;
+        }
+
+        /** Compiles every module at every start, also with a data directory. */
+        public Builder noCompileCache() {
+            this.compileCacheOff = true;
+            return this;
+        }
+
+        private CompileCache compileCache() {
+            if (compileCacheOff) {
+                return null;
+            }
+            Path dir = compileCacheDirectory != null ? compileCacheDirectory
+                    : dataDirectory != null ? dataDirectory.resolve("compile-cache") : null;
+            return dir == null ? null : new CompileCache(dir, compileCacheMaxBytes);
         }
 
         /** Worker threads, cap on active actors, shutdown grace. */

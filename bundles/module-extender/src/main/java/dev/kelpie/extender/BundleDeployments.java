@@ -4,6 +4,7 @@ import dev.kelpie.api.actor.ActorRuntime;
 import dev.kelpie.api.deploy.DeployRequest;
 import dev.kelpie.api.deploy.DeployResult;
 import dev.kelpie.api.deploy.ModuleDeployer;
+import dev.kelpie.api.module.ModuleHash;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiPredicate;
 import java.util.function.LongSupplier;
 
 /**
@@ -32,6 +34,13 @@ final class BundleDeployments {
     /** How long an updated bundle's types wait at least for the new revision to start. */
     private static final long UPDATE_GRACE_MIN_MILLIS = 30_000;
     private static final int MAX_PROBLEMS = 100;
+    /**
+     * The suffix of a module's code compiled at build time, beside the module in the bundle
+     * ({@code wasm/echo.wasm.compiled}); offered to the registry, which uses it only if it fits.
+     */
+    static final String COMPILED_SUFFIX = ".compiled";
+    /** The most bytes of compiled code read for a module, as a multiple of the module size cap. */
+    private static final int COMPILED_BYTES_PER_MODULE_BYTE = 8;
 
     /** What one active module bundle deployed. */
     record Deployment(long bundleId, String bundleName, List<String> types) {}
@@ -41,6 +50,7 @@ final class BundleDeployments {
     private final ModuleDeployer deployer;
     private final ActorRuntime runtime;
     private final LongSupplier maxModuleBytes;
+    private final BiPredicate<ModuleHash, byte[]> offerCompiled;
     private final long graceMillis;
     private final ScheduledExecutorService executor;
     // confined to the executor's thread
@@ -50,9 +60,19 @@ final class BundleDeployments {
     private final List<String> problems = new ArrayList<>();
 
     BundleDeployments(ModuleDeployer deployer, ActorRuntime runtime, LongSupplier maxModuleBytes, long graceMillis) {
+        this(deployer, runtime, maxModuleBytes, (hash, code) -> false, graceMillis);
+    }
+
+    /**
+     * @param offerCompiled hands a module's build-time compiled code to the registry
+     *     ({@code ModuleRegistry.offerCompiledCode}) before the module is deployed
+     */
+    BundleDeployments(ModuleDeployer deployer, ActorRuntime runtime, LongSupplier maxModuleBytes,
+            BiPredicate<ModuleHash, byte[]> offerCompiled, long graceMillis) {
         this.deployer = deployer;
         this.runtime = runtime;
         this.maxModuleBytes = maxModuleBytes;
+        this.offerCompiled = offerCompiled;
         this.graceMillis = graceMillis;
         this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "kelpie-extender");
@@ -164,6 +184,7 @@ final class BundleDeployments {
             }
             for (ModuleHeader.Entry entry : entries) {
                 byte[] bytes = read(bundle, entry.path());
+                offerCompiled(bundle, entry.path(), bytes);
                 // the header declares the type in full: its limits (defaults for unset attributes) and its
                 // host namespaces (none: the core ones only), also over a type it hot-swaps
                 DeployResult r = deployer.deploy(DeployRequest.of(entry.type(), bundle.symbolicName() + "!/" + entry.path(), bytes)
@@ -204,6 +225,35 @@ final class BundleDeployments {
             return bytes;
         } catch (IOException | IllegalStateException e) {
             throw new IllegalArgumentException("bundle " + bundle.name() + ": cannot read entry " + path + ": " + e, e);
+        }
+    }
+
+    /**
+     * Offers the code compiled at build time beside a module, if the bundle has it. Never fails the
+     * deployment: code that cannot be read or does not fit (another Chicory, other bytes) is compiled anew.
+     */
+    private void offerCompiled(ModuleBundle bundle, String path, byte[] module) {
+        String codePath = path + COMPILED_SUFFIX;
+        long cap = Math.min(Integer.MAX_VALUE - 8L, maxModuleBytes.getAsLong() * COMPILED_BYTES_PER_MODULE_BYTE);
+        byte[] code;
+        try (InputStream in = bundle.open(codePath)) {
+            if (in == null) {
+                return;
+            }
+            code = in.readNBytes((int) cap + 1);
+        } catch (IOException | IllegalStateException e) {
+            LOG.log(System.Logger.Level.WARNING, "bundle " + bundle.name() + ": cannot read " + codePath + ": " + e
+                    + "; compiling " + path);
+            return;
+        }
+        if (code.length > cap) {
+            LOG.log(System.Logger.Level.WARNING, "bundle " + bundle.name() + ": " + codePath + " is over " + cap
+                    + " bytes; compiling " + path);
+            return;
+        }
+        if (!offerCompiled.test(ModuleHash.sha256(module), code)) {
+            LOG.log(System.Logger.Level.INFO, "bundle " + bundle.name() + ": " + codePath
+                    + " does not fit this runtime (another Chicory, or another build of the module); compiling " + path);
         }
     }
 

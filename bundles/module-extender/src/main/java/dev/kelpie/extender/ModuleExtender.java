@@ -24,7 +24,8 @@ import org.osgi.util.tracker.BundleTrackerCustomizer;
 /**
  * Runs module bundles: a bundle with a {@value ModuleHeader#NAME} header, once active, has each declared
  * {@code .wasm} entry deployed as an actor type through the {@link ModuleDeployer} (the same path as the
- * shell's install: size cap, install, instantiation check, deploy, roll back).
+ * shell's install: size cap, install, instantiation check, deploy, roll back). A module's code compiled at
+ * build time, {@code PATH.compiled} beside it, is offered to the registry first (used when it fits).
  *
  * <ul>
  *   <li>Stopping the bundle suspends its types (turns in flight finish, actors passivate with their state
@@ -63,7 +64,8 @@ public final class ModuleExtender {
     public ModuleExtender(BundleContext context, @Reference ModuleRegistry registry, @Reference ActorRuntime runtime,
             @Reference ModuleDeployer deployer, Config config) {
         this.context = context;
-        this.deployments = new BundleDeployments(deployer, runtime, registry::maxModuleBytes, config.update__grace__millis());
+        this.deployments = new BundleDeployments(deployer, runtime, registry::maxModuleBytes, registry::offerCompiledCode,
+                config.update__grace__millis());
         this.tracker = new BundleTracker<>(context, Bundle.ACTIVE | Bundle.STARTING, new BundleTrackerCustomizer<>() {
             @Override
             public Bundle addingBundle(Bundle bundle, BundleEvent event) {

@@ -1,7 +1,5 @@
 package dev.kelpie.registry;
 
-import com.dylibso.chicory.compiler.InterpreterFallback;
-import com.dylibso.chicory.compiler.MachineFactoryCompiler;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.InterpreterMachine;
 import com.dylibso.chicory.runtime.Machine;
@@ -49,6 +47,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 public final class ChicoryModuleRegistry implements ModuleRegistry {
     public static final String PID = "dev.kelpie.registry";
     private static final byte[] WASM_MAGIC = {0x00, 0x61, 0x73, 0x6d};
+    private static final System.Logger LOG = System.getLogger("kelpie.registry");
 
     /** ConfigAdmin configuration of the registry. */
     @ObjectClassDefinition(name = "Kelpie module registry", description = "Size cap, table cap and execution mode of WASM modules")
@@ -63,19 +62,94 @@ public final class ChicoryModuleRegistry implements ModuleRegistry {
                 + " Chicory's own ceiling, above which it would silently shrink the table); each instance's tables are"
                 + " capped further by the waPC host (dev.kelpie.wapc max_table_entries)")
         int max__table__entries() default RegistrySettings.DEFAULT_MAX_TABLE_ENTRIES;
+
+        @AttributeDefinition(description = "Whether compiled modules are kept on disk, so a restart loads them"
+                + " instead of compiling (compiled execution mode only)")
+        boolean compile__cache__enabled() default true;
+
+        @AttributeDefinition(description = "Directory of the compile cache; relative to the system property"
+                + " kelpie.home, or the working directory without it")
+        String compile__cache__dir() default DEFAULT_COMPILE_CACHE_DIR;
+
+        @AttributeDefinition(description = "Most bytes the compile cache may take; least recently used entries"
+                + " are removed past it")
+        long compile__cache__max__bytes() default DEFAULT_COMPILE_CACHE_MAX_BYTES;
     }
 
+    /** The compile cache's directory in the distribution, under its data directory. */
+    public static final String DEFAULT_COMPILE_CACHE_DIR = "data/compile-cache";
+    /** 256 MiB of compiled modules (the 15 example and testbed modules take about 0.5 MiB). */
+    public static final long DEFAULT_COMPILE_CACHE_MAX_BYTES = 256L * 1024 * 1024;
+    /** Most precompiled modules offered ({@link #offerCompiledCode}) and not yet installed. */
+    static final int MAX_OFFERED = 64;
+
     private final RegistrySettings settings;
+    private final CompileCache cache;
+    private final String identity = CompilerIdentity.current();
     private final ConcurrentHashMap<ModuleHash, CompletableFuture<Installed>> modules = new ConcurrentHashMap<>();
+    /** Code compiled at build time, offered by a module bundle for a module about to be installed. */
+    private final ConcurrentHashMap<ModuleHash, byte[]> offered = new ConcurrentHashMap<>();
 
     @Activate
     public ChicoryModuleRegistry(Config config) {
         this(new RegistrySettings(config.max__module__bytes(), ExecutionMode.parse(config.execution__mode()),
-                config.max__table__entries()));
+                config.max__table__entries()), cacheOf(config));
     }
 
+    /** A registry without a compile cache: every module is compiled when installed. */
     public ChicoryModuleRegistry(RegistrySettings settings) {
+        this(settings, null);
+    }
+
+    /**
+     * A registry that keeps compiled modules in {@code cache} and loads them from it.
+     *
+     * @param cache the compile cache, or null for none
+     */
+    public ChicoryModuleRegistry(RegistrySettings settings, CompileCache cache) {
         this.settings = settings;
+        this.cache = cache;
+    }
+
+    private static CompileCache cacheOf(Config config) {
+        if (!config.compile__cache__enabled()) {
+            return null;
+        }
+        Path dir = Path.of(config.compile__cache__dir());
+        if (!dir.isAbsolute()) {
+            String home = System.getProperty("kelpie.home");
+            dir = (home == null || home.isBlank() ? Path.of("") : Path.of(home)).resolve(dir);
+        }
+        return new CompileCache(dir, config.compile__cache__max__bytes());
+    }
+
+    /** The compile cache, if there is one. */
+    public Optional<CompileCache> compileCache() {
+        return Optional.ofNullable(cache);
+    }
+
+    /**
+     * Takes code compiled ahead of time (by {@link Precompile}, carried in a module bundle beside the module)
+     * for the next install of that module. It is taken only when its checksum holds, it is that module's and
+     * this registry's compiler made it; else it is ignored and the module compiled as usual.
+     */
+    @Override
+    public boolean offerCompiledCode(ModuleHash module, byte[] code) {
+        if (module == null || code == null || settings.executionMode() != ExecutionMode.COMPILED) {
+            return false;
+        }
+        try {
+            byte[] classes = CompiledCode.unwrap(code, module, identity);
+            if (offered.size() >= MAX_OFFERED && !offered.containsKey(module)) {
+                return false;
+            }
+            offered.put(module, classes);
+            return true;
+        } catch (CompiledCode.Refused r) {
+            LOG.log(System.Logger.Level.INFO, "precompiled code for module " + module.shortHex() + " not used: "
+                    + r.getMessage() + "; compiling");
+            return false;
+        }
     }
 
     public RegistrySettings settings() {
@@ -134,6 +208,7 @@ public final class ChicoryModuleRegistry implements ModuleRegistry {
         CompletableFuture<Installed> mine = new CompletableFuture<>();
         CompletableFuture<Installed> existing = modules.putIfAbsent(hash, mine);
         if (existing != null) {
+            offered.remove(hash); // compiled already
             return await(label, existing);
         }
         try {
@@ -144,6 +219,8 @@ public final class ChicoryModuleRegistry implements ModuleRegistry {
             modules.remove(hash, mine);
             mine.completeExceptionally(e);
             throw e;
+        } finally {
+            offered.remove(hash); // an offer lasts one install
         }
     }
 
@@ -196,7 +273,7 @@ public final class ChicoryModuleRegistry implements ModuleRegistry {
             String language = inspector.guestLanguage(imports, exports);
             String producers = inspector.producers();
             step = LoadFailure.Step.COMPILE;
-            Function<Instance, Machine> machineFactory = compile(module);
+            Function<Instance, Machine> machineFactory = compile(hash, module);
             long millis = (System.nanoTime() - start) / 1_000_000;
             ModuleDescriptor descriptor = new ModuleDescriptor(hash, name, bytes.length, imports, exports, memory,
                     language, producers, settings.executionMode(), millis, Instant.now());
@@ -208,13 +285,68 @@ public final class ChicoryModuleRegistry implements ModuleRegistry {
         }
     }
 
-    private Function<Instance, Machine> compile(WasmModule module) {
+    private Function<Instance, Machine> compile(ModuleHash hash, WasmModule module) {
         if (settings.executionMode() == ExecutionMode.INTERPRETED) {
             return InterpreterMachine::new;
         }
-        return MachineFactoryCompiler.builder(module)
-                .withInterpreterFallback(InterpreterFallback.SILENT)
-                .compile();
+        byte[] precompiled = offered.remove(hash);
+        if (precompiled != null) {
+            return CodeCompiler.compile(module, new Precompiled(hash, precompiled));
+        }
+        return CodeCompiler.compile(module, cache == null ? CodeCompiler.NONE : new Cached(hash));
+    }
+
+    /** A module's code in the compile cache. */
+    private final class Cached implements CodeCompiler.Code {
+        private final ModuleHash hash;
+
+        Cached(ModuleHash hash) {
+            this.hash = hash;
+        }
+
+        @Override
+        public byte[] find() {
+            return cache.load(hash, identity);
+        }
+
+        @Override
+        public void keep(byte[] classes) {
+            cache.store(hash, identity, classes);
+        }
+
+        @Override
+        public void discard(String why) {
+            cache.discard(hash, identity, why);
+        }
+    }
+
+    /** A module's code offered by its bundle; compiled into the compile cache if it does not load. */
+    private final class Precompiled implements CodeCompiler.Code {
+        private final ModuleHash hash;
+        private final byte[] classes;
+
+        Precompiled(ModuleHash hash, byte[] classes) {
+            this.hash = hash;
+            this.classes = classes;
+        }
+
+        @Override
+        public byte[] find() {
+            return classes;
+        }
+
+        @Override
+        public void keep(byte[] compiled) {
+            if (cache != null) {
+                cache.store(hash, identity, compiled);
+            }
+        }
+
+        @Override
+        public void discard(String why) {
+            LOG.log(System.Logger.Level.WARNING, "precompiled code for module " + hash.shortHex() + " not used: "
+                    + why + "; compiling");
+        }
     }
 
     private CompiledModule await(String name, CompletableFuture<Installed> f) {

@@ -172,6 +172,21 @@ class SettingsAndHashTest {
             public int max__table__entries() {
                 return maxTableEntries;
             }
+
+            @Override
+            public boolean compile__cache__enabled() {
+                return false;
+            }
+
+            @Override
+            public String compile__cache__dir() {
+                return ChicoryModuleRegistry.DEFAULT_COMPILE_CACHE_DIR;
+            }
+
+            @Override
+            public long compile__cache__max__bytes() {
+                return ChicoryModuleRegistry.DEFAULT_COMPILE_CACHE_MAX_BYTES;
+            }
         };
     }
 }

@@ -39,4 +39,17 @@ public interface ModuleRegistry {
 
     /** The configured size cap in bytes. */
     long maxModuleBytes();
+
+    /**
+     * Offers code compiled ahead of time for a module (a module bundle carries it beside the module) to the
+     * next install of that module. The registry takes it only when it is intact, for exactly that module
+     * and from the compiler it runs; otherwise the module is compiled as usual.
+     *
+     * @param module the SHA-256 of the module's bytes
+     * @param code the compiled code as the registry's build-time compiler wrote it
+     * @return whether the code was taken; false also for a registry that does not support it
+     */
+    default boolean offerCompiledCode(ModuleHash module, byte[] code) {
+        return false;
+    }
 }

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Start to ready, and the first call after a restart, in the distribution (runtime-assembly/target/kelpie,
+# build it first: mvn -o -q -pl runtime-assembly -am package -DskipTests). Each variant runs in its own
+# copy of the distribution, RUNS times, interleaved, each a fresh JVM (bin/kelpie --exec: C1, serial GC):
+#
+#   floor     deploy/ empty: Felix and the Kelpie bundles, no module
+#   compile   every module compiled at every start: no compile cache, bundles without their .compiled code
+#             (Kelpie before the compile cache: the baseline the others are divided by)
+#   cold      compile cache on and empty, bundles without code: compiles, fills the cache
+#   warm      the cache the run before filled: loads every module's classes from data/compile-cache
+#   shipped   the distribution as built: bundles carry their code (.compiled), cache empty
+#   go-*      the same with the Go example bundle (examples/) deployed too: go-compile, go-shipped
+#
+# Printed: the median "Kelpie ready in N ms" per variant and its ratio to `compile`; the registry's own
+# part of it (the sum of every module's install time, ModuleDescriptor.compileMillis: parse, validate and
+# compile or load the code); the first kelpie:invoke of echo-rust after the start (an activation and a
+# call) and the second, measured in Gogo with System.nanoTime, minus the time Gogo takes between two
+# nanoTime calls with nothing between them.
+#
+#   benchmarks/startup.sh [RUNS] [VARIANT...]      default 5 runs of floor compile cold warm shipped
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DIST=${KELPIE_DIST:-runtime-assembly/target/kelpie}
+RUNS=${1:-5}
+shift || true
+VARIANTS=("$@")
+[[ ${#VARIANTS[@]} -gt 0 ]] || VARIANTS=(floor compile cold warm shipped)
+[[ -x "$DIST/bin/kelpie" ]] || { echo "no distribution at $DIST: build runtime-assembly first" >&2; exit 1; }
+
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+# bundles without their build-time code
+strip_code() { # jar-in jar-out
+  python3 - "$1" "$2" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as src, zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_DEFLATED) as dst:
+    for item in src.infolist():
+        if not item.filename.endswith(".compiled"):
+            dst.writestr(item, src.read(item.filename))
+PY
+}
+
+setup() { # variant
+  local v=$1 home=$WORK/$1
+  cp -r "$DIST" "$home"
+  rm -rf "$home/data"
+  case $v in
+    floor) rm -f "$home"/deploy/*.jar ;;
+    compile|cold|warm|go-compile)
+      [[ $v == go-* ]] && cp "$home"/examples/kelpie-module-examples-go.jar "$home/deploy/"
+      for jar in "$home"/deploy/*.jar; do strip_code "$jar" "$jar.tmp" && mv "$jar.tmp" "$jar"; done ;;
+    shipped) ;;
+    go-shipped) cp "$home"/examples/kelpie-module-examples-go.jar "$home/deploy/" ;;
+    *) echo "unknown variant $v" >&2; exit 2 ;;
+  esac
+  if [[ $v == compile || $v == go-compile ]]; then
+    sed -i 's/^compile_cache_enabled *=.*/compile_cache_enabled = false/' "$home/conf/dev.kelpie.registry.cfg"
+  fi
+  if [[ $v == warm ]]; then # fill the cache once
+    "$home/bin/kelpie" --exec "kelpie:types" >/dev/null 2>&1
+  fi
+}
+
+CALLS='c = ((new java.lang.Object) getClass); s = ($c forName java.lang.System); t0 = ($s nanoTime); t1 = ($s nanoTime); kelpie:invoke echo-rust a echo hi; t2 = ($s nanoTime); kelpie:invoke echo-rust a echo hi; t3 = ($s nanoTime); echo "TIMES $t0 $t1 $t2 $t3"; ctx = $.context; r = ($ctx getService ($ctx getServiceReference dev.kelpie.api.module.ModuleRegistry)); each ($r list) { echo INSTALL ($it compileMillis) }'
+
+run() { # variant -> "ready_ms first_us second_us install_ms"
+  local v=$1 home=$WORK/$1 out
+  case $v in cold|shipped|go-shipped|go-compile|compile) rm -rf "$home/data" ;; esac
+  if [[ $v == floor ]]; then
+    out=$("$home/bin/kelpie" --exec "kelpie:types" 2>&1)
+  else
+    out=$(KELPIE_OPTS="-Dkelpie.ready.timeout=600" "$home/bin/kelpie" --exec "$CALLS" 2>&1)
+  fi
+  local ready
+  ready=$(sed -n 's/.*Kelpie ready in \([0-9]*\) ms.*/\1/p' <<<"$out" | head -1)
+  [[ -n $ready ]] || { echo "variant $v did not get ready:" >&2; echo "$out" | tail -20 >&2; exit 1; }
+  if [[ $v == floor ]]; then
+    echo "$ready - - -"
+  else
+    read -r t0 t1 t2 t3 < <(sed -n 's/.*TIMES \([0-9]*\) \([0-9]*\) \([0-9]*\) \([0-9]*\).*/\1 \2 \3 \4/p' <<<"$out")
+    [[ -n ${t3:-} ]] || { echo "variant $v: no call timings:" >&2; echo "$out" | tail -20 >&2; exit 1; }
+    local gap=$((t1 - t0))
+    local installs
+    installs=$(awk '/^INSTALL [0-9]+/ { sum += $2 } END { print sum + 0 }' <<<"$out")
+    echo "$ready $(((t2 - t1 - gap) / 1000)) $(((t3 - t2 - gap) / 1000)) $installs"
+  fi
+}
+
+for v in "${VARIANTS[@]}"; do setup "$v"; done
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
+for ((i = 1; i <= RUNS; i++)); do
+  for v in "${VARIANTS[@]}"; do
+    r=$(run "$v")
+    echo "run $i $v $r" | tee -a "$WORK/results"
+  done
+done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+python3 - "$WORK/results" "${VARIANTS[@]}" <<'PY'
+import sys, statistics
+rows = [l.split() for l in open(sys.argv[1])]
+variants = sys.argv[2:]
+def med(v, col):
+    xs = [int(r[col]) for r in rows if r[2] == v and r[col] != "-"]
+    return statistics.median(xs) if xs else None
+base = med("compile", 3) or med("go-compile", 3)
+print()
+print("| variant | runs | ready, median ms | ratio to compile | module installs, median sum ms | ratio to compile | first call, median µs | second call, median µs |")
+print("|---|---|---|---|---|---|---|---|")
+for v in variants:
+    ready = med(v, 3)
+    ref = med("go-compile", 3) if v.startswith("go-") and med("go-compile", 3) else base
+    ratio = f"{ready / ref:.2f}" if ready and ref else "-"
+    first, second, inst = med(v, 4), med(v, 5), med(v, 6)
+    iref = med("go-compile", 6) if v.startswith("go-") and med("go-compile", 6) else med("compile", 6)
+    iratio = f"{inst / iref:.2f}" if inst and iref else "-"
+    n = sum(1 for r in rows if r[2] == v)
+    dash = lambda x: "-" if x is None else f"{x:.0f}"
+    print(f"| {v} | {n} | {ready:.0f} | {ratio} | {dash(inst)} | {iratio} | {dash(first)} | {dash(second)} |")
+PY
