@@ -369,7 +369,15 @@ public final class DeploymentService implements ModuleDeployer {
         } catch (IllegalArgumentException e) {
             throw new DeploymentException(source, String.valueOf(type), Reason.INVALID_REQUEST, e.getMessage(), e);
         }
+        if (type.startsWith(RESERVED_TYPE_PREFIX)) {
+            throw new DeploymentException(source, type, Reason.INVALID_REQUEST, "actor type names starting with '"
+                    + RESERVED_TYPE_PREFIX + "' are reserved for Kelpie's own state (reminders are stored under "
+                    + "kelpie.reminders)");
+        }
     }
+
+    /** Type names under this prefix are Kelpie's own (the timers bundle keeps reminders under {@code kelpie.reminders}). */
+    static final String RESERVED_TYPE_PREFIX = "kelpie.";
 
     /**
      * The one rule for declared host namespaces (the shell, module bundle headers and the embedding API all

@@ -179,6 +179,10 @@ class DeploymentServiceTest {
         assertThatThrownBy(() -> deployer.deploy(DeployRequest.of("bad name", "counter.wasm", counter())))
                 .isInstanceOfSatisfying(DeploymentException.class, e -> assertThat(e.reason()).isEqualTo(Reason.INVALID_REQUEST))
                 .hasMessageContaining("not deployed as type 'bad name'");
+        assertThatThrownBy(() -> deployer.deploy(DeployRequest.of("kelpie.reminders", "counter.wasm", counter())))
+                .isInstanceOfSatisfying(DeploymentException.class, e -> assertThat(e.reason()).isEqualTo(Reason.INVALID_REQUEST))
+                .hasMessageContaining("not deployed as type 'kelpie.reminders'")
+                .hasMessageContaining("reserved");
         for (String bad : new String[] {"no space", "no\"quote", "no,comma", "", "ünicode", "x".repeat(1025)}) {
             assertThatThrownBy(() -> deployer.deploy(DeployRequest.of("c", "counter.wasm", counter())
                     .withHostNamespaces(Set.of(bad)))).hasMessageContaining("invalid host namespace '" + bad + "': ");
