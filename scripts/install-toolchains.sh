@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the guest toolchains Kelpie's wasm-modules/ build needs on a fresh Debian bookworm machine.
-# Debian rustc + wasm32 std, clang/lld + wasi-libc, wabt, Go 1.23 (bookworm-backports), npm assemblyscript.
+# Debian rustc + wasm32 std, clang/lld + wasi-libc, wabt, Go 1.23 (bookworm-backports), npm assemblyscript,
+# npm @micropython/micropython-webassembly-pyscript 1.27.0 (wasm-modules/python).
 # The backports suite reuses the mirror the machine's own apt sources already name.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,5 +41,11 @@ fi
 # AssemblyScript compiler, pinned in wasm-modules/assemblyscript/package.json (package-lock.json).
 if [ -f wasm-modules/assemblyscript/package.json ] && [ ! -x wasm-modules/assemblyscript/node_modules/.bin/asc ]; then
   (cd wasm-modules/assemblyscript && npm ci --no-audit --no-fund --silent)
+fi
+# MicroPython for WebAssembly (the Python guest adapter's interpreter), pinned with its integrity in
+# wasm-modules/python/package-lock.json; npm ci refuses a tarball whose sha512 differs.
+if [ -f wasm-modules/python/package.json ] \
+    && [ ! -f wasm-modules/python/node_modules/@micropython/micropython-webassembly-pyscript/micropython.wasm ]; then
+  (cd wasm-modules/python && npm ci --no-audit --no-fund --silent)
 fi
 echo "install-toolchains: done"

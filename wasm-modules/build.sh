@@ -14,6 +14,9 @@
 #   tinygo-shaped/<name>/<name>.wasm     (the C examples echo, counter, greeter in the shape of TinyGo 0.35's
 #                                         `-target=wasip1 -buildmode=c-shared` output, producers section
 #                                         naming TinyGo; TinyGo itself is not installable here)
+#   python/micropython.wasm              (not built: MicroPython 1.27.0 copied from the npm package
+#                                         @micropython/micropython-webassembly-pyscript pinned with its
+#                                         integrity in python/package-lock.json; see python/PROVENANCE)
 #   wat/*.wasm                           (edge-case modules and ecosystem-shaped guests for tests, wabt's
 #                                         wat2wasm; tools/add-producers.mjs adds a producers section)
 # Usage: wasm-modules/build.sh           build and overwrite the committed .wasm files
@@ -196,6 +199,29 @@ build_tinygo_shaped() { # <root dir to write tinygo-shaped/<name>/<name>.wasm un
   done
 }
 
+# MicroPython: the interpreter the Python guest adapter runs, taken as published (python/PROVENANCE). npm ci
+# checks the tarball's integrity against python/package-lock.json; the file's own SHA-256 is checked here too.
+MICROPYTHON_PACKAGE=node_modules/@micropython/micropython-webassembly-pyscript
+MICROPYTHON_SHA256="$(sed -n 's/^sha256: *//p' "$HERE/python/PROVENANCE")"
+
+copy_micropython() { # <root dir to write python/micropython.wasm under>
+  local root="$1"
+  (
+    cd "$HERE/python"
+    if [ ! -f "$MICROPYTHON_PACKAGE/micropython.wasm" ]; then
+      npm ci --no-audit --no-fund --silent
+    fi
+  )
+  mkdir -p "$root/python"
+  cp "$HERE/python/$MICROPYTHON_PACKAGE/micropython.wasm" "$root/python/micropython.wasm"
+  local actual
+  actual="$(sha256sum "$root/python/micropython.wasm" | cut -d' ' -f1)"
+  if [ "$actual" != "$MICROPYTHON_SHA256" ]; then
+    echo "build.sh: the package's micropython.wasm has SHA-256 $actual, python/PROVENANCE says $MICROPYTHON_SHA256" >&2
+    exit 1
+  fi
+}
+
 GUESTS=()
 for name in "${RUST_GUESTS[@]}"; do
   GUESTS+=("rust/$name/$name.wasm")
@@ -214,6 +240,7 @@ done
 for name in "${TINYGO_SHAPED[@]}"; do
   GUESTS+=("tinygo-shaped/$name/$name.wasm")
 done
+GUESTS+=(python/micropython.wasm)
 for wat in "$HERE"/wat/*.wat; do
   GUESTS+=("wat/$(basename "${wat%.wat}").wasm")
 done
@@ -246,6 +273,7 @@ build_all() { # <dir to write GUESTS paths under>
   build_c "$root"
   build_go "$root"
   build_tinygo_shaped "$root"
+  copy_micropython "$root"
   build_wat "$root/wat"
 }
 
