@@ -16,6 +16,7 @@ import dev.kelpie.api.module.ModuleRejectedException;
 import dev.kelpie.api.module.ModuleRejectedException.Reason;
 import dev.kelpie.api.module.CompiledModule;
 import dev.kelpie.api.wasm.ChicoryModule;
+import dev.kelpie.api.wasm.SourceTranslator;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,10 +30,15 @@ import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -40,7 +46,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 /**
  * The module registry on Chicory. Modules are keyed by the SHA-256 of their bytes; the first install of
  * some bytes parses, validates and compiles them, every later or concurrent install of the same bytes
- * waits for and shares that one result.
+ * waits for and shares that one result. Modules that differ only in custom sections share one compiled
+ * machine factory ({@link CodeIdentity}). Bytes that are not WebAssembly, under a name ending in the
+ * extension of a {@link SourceTranslator} service ({@code .py}), are installed as the module it makes of them.
  */
 @Component(service = ModuleRegistry.class, configurationPid = ChicoryModuleRegistry.PID)
 @Designate(ocd = ChicoryModuleRegistry.Config.class)
@@ -89,6 +97,7 @@ public final class ChicoryModuleRegistry implements ModuleRegistry {
     private final ConcurrentHashMap<ModuleHash, CompletableFuture<Installed>> modules = new ConcurrentHashMap<>();
     /** Code compiled at build time, offered by a module bundle for a module about to be installed. */
     private final ConcurrentHashMap<ModuleHash, byte[]> offered = new ConcurrentHashMap<>();
+    private final CopyOnWriteArrayList<SourceTranslator> translators = new CopyOnWriteArrayList<>();
 
     @Activate
     public ChicoryModuleRegistry(Config config) {
@@ -152,6 +161,17 @@ public final class ChicoryModuleRegistry implements ModuleRegistry {
         }
     }
 
+    /** A translator of guest sources ({@code .py}) into modules. */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    public void addSourceTranslator(SourceTranslator translator) {
+        translators.add(translator);
+    }
+
+    public void removeSourceTranslator(SourceTranslator translator) {
+        translators.remove(translator);
+    }
+
     public RegistrySettings settings() {
         return settings;
     }
@@ -201,8 +221,20 @@ public final class ChicoryModuleRegistry implements ModuleRegistry {
             throw tooLarge(label, bytes.length);
         }
         if (bytes.length < 8 || !startsWithMagic(bytes)) {
-            throw new ModuleRejectedException(label, Reason.MALFORMED,
-                    "not a WebAssembly binary (it does not start with the \\0asm magic and a version)");
+            SourceTranslator translator = translatorFor(label);
+            if (translator == null) {
+                throw new ModuleRejectedException(label, Reason.MALFORMED,
+                        "not a WebAssembly binary (it does not start with the \\0asm magic and a version)"
+                                + translatableExtensions());
+            }
+            bytes = translator.translate(label, bytes);
+            if (bytes == null || bytes.length < 8 || !startsWithMagic(bytes)) {
+                throw new ModuleRejectedException(label, Reason.MALFORMED, "the " + translator.extension()
+                        + " translator made no WebAssembly binary of it");
+            }
+            if (bytes.length > settings.maxModuleBytes()) {
+                throw tooLarge(label, bytes.length);
+            }
         }
         ModuleHash hash = sha256(bytes);
         CompletableFuture<Installed> mine = new CompletableFuture<>();
@@ -222,6 +254,26 @@ public final class ChicoryModuleRegistry implements ModuleRegistry {
         } finally {
             offered.remove(hash); // an offer lasts one install
         }
+    }
+
+    /** The translator whose extension the name ends with, or null. */
+    private SourceTranslator translatorFor(String name) {
+        String lower = name.toLowerCase(java.util.Locale.ROOT);
+        for (SourceTranslator t : translators) {
+            String extension = t.extension();
+            if (extension != null && !extension.isEmpty() && lower.endsWith(extension.toLowerCase(java.util.Locale.ROOT))) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    private String translatableExtensions() {
+        if (translators.isEmpty()) {
+            return "";
+        }
+        return "; sources are installed from files named *" + String.join(", *",
+                translators.stream().map(SourceTranslator::extension).sorted().toArray(String[]::new));
     }
 
     @Override
@@ -273,16 +325,30 @@ public final class ChicoryModuleRegistry implements ModuleRegistry {
             String language = inspector.guestLanguage(imports, exports);
             String producers = inspector.producers();
             step = LoadFailure.Step.COMPILE;
-            Function<Instance, Machine> machineFactory = compile(hash, module);
+            String code = CodeIdentity.of(bytes);
+            Function<Instance, Machine> machineFactory = sameCode(code);
+            if (machineFactory == null) {
+                machineFactory = compile(hash, module);
+            }
             long millis = (System.nanoTime() - start) / 1_000_000;
             ModuleDescriptor descriptor = new ModuleDescriptor(hash, name, bytes.length, imports, exports, memory,
                     language, producers, settings.executionMode(), millis, Instant.now());
-            return new Installed(descriptor, module, machineFactory);
+            return new Installed(descriptor, module, machineFactory, code);
         } catch (RuntimeException | AssertionError | LinkageError | StackOverflowError | OutOfMemoryError e) {
             // Chicory's verdicts, its crashes on inputs it did not expect (NullPointerException, index and
             // assertion errors), class-definition errors of compiled code, and an input too deep or too big
             throw LoadFailure.reject(name, step, e);
         }
+    }
+
+    /** The machine factory of an installed module with the same code, or null. */
+    private Function<Instance, Machine> sameCode(String code) {
+        for (CompletableFuture<Installed> f : modules.values()) {
+            if (f.isDone() && !f.isCompletedExceptionally() && f.join().code().equals(code)) {
+                return f.join().machineFactory();
+            }
+        }
+        return null;
     }
 
     private Function<Instance, Machine> compile(ModuleHash hash, WasmModule module) {
@@ -385,7 +451,7 @@ public final class ChicoryModuleRegistry implements ModuleRegistry {
         return ModuleHash.sha256(bytes);
     }
 
-    /** An installed module: descriptor, parsed module and its machine factory. */
-    private record Installed(ModuleDescriptor descriptor, WasmModule wasmModule, Function<Instance, Machine> machineFactory)
-            implements ChicoryModule {}
+    /** An installed module: descriptor, parsed module, its machine factory and its {@link CodeIdentity}. */
+    private record Installed(ModuleDescriptor descriptor, WasmModule wasmModule, Function<Instance, Machine> machineFactory,
+            String code) implements ChicoryModule {}
 }

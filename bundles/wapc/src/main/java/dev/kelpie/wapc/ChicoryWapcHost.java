@@ -264,7 +264,8 @@ public final class ChicoryWapcHost implements WapcHost {
         try {
             binding = adapter == null
                     ? List::of
-                    : adapter.bind(new GuestContext(module, options.label(), wapc.pacedConsole(), options.guestEnvironment()));
+                    : adapter.bind(new GuestContext(module, options.label(), wapc.pacedConsole(), options.guestEnvironment(),
+                            List.copyOf(wapc.wapcImports())));
         } catch (RuntimeException e) {
             wapc.close();
             throw e;

@@ -4,5 +4,5 @@
  * Host-function bundles and clients never need it.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("0.3.0")
+@org.osgi.annotation.versioning.Version("0.4.0")
 package dev.kelpie.api.wasm;

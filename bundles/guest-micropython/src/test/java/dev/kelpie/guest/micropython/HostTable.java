@@ -1,0 +1,81 @@
+package dev.kelpie.guest.micropython;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import dev.kelpie.api.host.HostCall;
+import dev.kelpie.api.host.HostFunctionKey;
+import dev.kelpie.wapc.ChicoryWapcHost;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * In-test host functions with the payload formats of docs/host-functions.md: {@code state} (one map for
+ * every guest), {@code log} (recorded), {@code greeting/hello}, and {@code actors/call} answering for a
+ * counter actor with a count per id.
+ */
+final class HostTable {
+    final Map<String, byte[]> state = new ConcurrentHashMap<>();
+    final List<String> logs = new CopyOnWriteArrayList<>();
+    final List<String> actorCalls = new CopyOnWriteArrayList<>();
+    private final Map<String, Integer> visits = new ConcurrentHashMap<>();
+
+    void registerState(ChicoryWapcHost host) {
+        host.register(key("state", "get"), call -> {
+            byte[] value = state.get(new String(call.payload(), UTF_8));
+            if (value == null) {
+                return new byte[] {0};
+            }
+            byte[] response = new byte[value.length + 1];
+            response[0] = 1;
+            System.arraycopy(value, 0, response, 1, value.length);
+            return response;
+        });
+        host.register(key("state", "set"), call -> {
+            ByteBuffer payload = ByteBuffer.wrap(call.payload()).order(ByteOrder.LITTLE_ENDIAN);
+            int keyLength = payload.getInt();
+            String key = new String(call.payload(), 4, keyLength, UTF_8);
+            state.put(key, Arrays.copyOfRange(call.payload(), 4 + keyLength, call.payload().length));
+            return new byte[0];
+        });
+        host.register(key("state", "keys"), call -> {
+            String prefix = new String(call.payload(), UTF_8);
+            return String.join("\n", new java.util.TreeSet<>(state.keySet()).stream().filter(k -> k.startsWith(prefix))
+                    .collect(java.util.stream.Collectors.toList())).getBytes(UTF_8);
+        });
+        host.register(key("state", "delete"),
+                call -> new byte[] {(byte) (state.remove(new String(call.payload(), UTF_8)) != null ? 1 : 0)});
+    }
+
+    void registerLog(ChicoryWapcHost host) {
+        host.register(key("log", "*"), call -> {
+            logs.add(call.operation() + ": " + new String(call.payload(), UTF_8));
+            return new byte[0];
+        });
+    }
+
+    void registerGreeting(ChicoryWapcHost host) {
+        host.register(key("greeting", "hello"),
+                call -> ("Hello, " + new String(call.payload(), UTF_8) + "!").getBytes(UTF_8));
+    }
+
+    void registerActors(ChicoryWapcHost host) {
+        host.register(key("actors", "call"), (HostCall call) -> {
+            String request = new String(call.payload(), UTF_8);
+            actorCalls.add(request);
+            String[] parts = request.split("\n", 4);
+            if (!parts[0].equals("counter") || !parts[2].equals("increment")) {
+                throw new IllegalArgumentException("unknown actor type " + parts[0]);
+            }
+            return String.valueOf(visits.merge(parts[1], 1, Integer::sum)).getBytes(UTF_8);
+        });
+    }
+
+    static HostFunctionKey key(String namespace, String operation) {
+        return new HostFunctionKey("kelpie", namespace, operation);
+    }
+}
