@@ -5,6 +5,8 @@ import com.dylibso.chicory.runtime.InterpreterMachine;
 import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.wasm.Parser;
 import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.CustomSection;
+import com.dylibso.chicory.wasm.types.UnknownCustomSection;
 import dev.kelpie.api.module.ExecutionMode;
 import dev.kelpie.api.module.MemoryShape;
 import dev.kelpie.api.module.ModuleDescriptor;
@@ -25,7 +27,9 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -326,14 +330,14 @@ public final class ChicoryModuleRegistry implements ModuleRegistry {
             String producers = inspector.producers();
             step = LoadFailure.Step.COMPILE;
             String code = CodeIdentity.of(bytes);
-            Function<Instance, Machine> machineFactory = sameCode(code);
-            if (machineFactory == null) {
-                machineFactory = compile(hash, module);
-            }
+            Map<String, byte[]> sections = customSections(module);
+            Installed same = sameCode(code);
+            WasmModule shared = same == null ? module : same.wasmModule(); // Chicory's factories check the module's identity
+            Function<Instance, Machine> machineFactory = same == null ? compile(hash, module) : same.machineFactory();
             long millis = (System.nanoTime() - start) / 1_000_000;
             ModuleDescriptor descriptor = new ModuleDescriptor(hash, name, bytes.length, imports, exports, memory,
                     language, producers, settings.executionMode(), millis, Instant.now());
-            return new Installed(descriptor, module, machineFactory, code);
+            return new Installed(descriptor, shared, machineFactory, code, sections);
         } catch (RuntimeException | AssertionError | LinkageError | StackOverflowError | OutOfMemoryError e) {
             // Chicory's verdicts, its crashes on inputs it did not expect (NullPointerException, index and
             // assertion errors), class-definition errors of compiled code, and an input too deep or too big
@@ -341,14 +345,25 @@ public final class ChicoryModuleRegistry implements ModuleRegistry {
         }
     }
 
-    /** The machine factory of an installed module with the same code, or null. */
-    private Function<Instance, Machine> sameCode(String code) {
+    /** An installed module with the same code, or null. */
+    private Installed sameCode(String code) {
         for (CompletableFuture<Installed> f : modules.values()) {
             if (f.isDone() && !f.isCompletedExceptionally() && f.join().code().equals(code)) {
-                return f.join().machineFactory();
+                return f.join();
             }
         }
         return null;
+    }
+
+    /** The module's own custom sections Chicory does not decode, by name (the first of each name). */
+    private static Map<String, byte[]> customSections(WasmModule module) {
+        Map<String, byte[]> out = new HashMap<>();
+        for (CustomSection section : module.customSections()) {
+            if (section instanceof UnknownCustomSection) {
+                out.putIfAbsent(section.name(), ((UnknownCustomSection) section).bytes());
+            }
+        }
+        return out;
     }
 
     private Function<Instance, Machine> compile(ModuleHash hash, WasmModule module) {
@@ -451,7 +466,16 @@ public final class ChicoryModuleRegistry implements ModuleRegistry {
         return ModuleHash.sha256(bytes);
     }
 
-    /** An installed module: descriptor, parsed module, its machine factory and its {@link CodeIdentity}. */
+    /**
+     * An installed module: descriptor, parsed module (shared by the modules of the same code), its machine
+     * factory, its {@link CodeIdentity} and its own custom sections.
+     */
     private record Installed(ModuleDescriptor descriptor, WasmModule wasmModule, Function<Instance, Machine> machineFactory,
-            String code) implements ChicoryModule {}
+            String code, Map<String, byte[]> sections) implements ChicoryModule {
+        @Override
+        public Optional<byte[]> customSection(String name) {
+            byte[] content = sections.get(name);
+            return content == null ? Optional.empty() : Optional.of(content.clone());
+        }
+    }
 }

@@ -265,7 +265,7 @@ public final class ChicoryWapcHost implements WapcHost {
             binding = adapter == null
                     ? List::of
                     : adapter.bind(new GuestContext(module, options.label(), wapc.pacedConsole(), options.guestEnvironment(),
-                            List.copyOf(wapc.wapcImports())));
+                            List.copyOf(wapc.wapcImports()), chicory));
         } catch (RuntimeException e) {
             wapc.close();
             throw e;

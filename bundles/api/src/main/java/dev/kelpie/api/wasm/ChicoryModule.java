@@ -4,6 +4,9 @@ import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.wasm.WasmModule;
 import dev.kelpie.api.module.CompiledModule;
+import com.dylibso.chicory.wasm.types.CustomSection;
+import com.dylibso.chicory.wasm.types.UnknownCustomSection;
+import java.util.Optional;
 import java.util.function.Function;
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -22,6 +25,17 @@ public interface ChicoryModule extends CompiledModule {
      * interpreter in interpreted mode.
      */
     Function<Instance, Machine> machineFactory();
+
+    /**
+     * The content of the module's custom section of that name (the first, when there are several), for
+     * sections Chicory does not decode itself (not {@code name}); empty when it has none. Modules that differ
+     * only in custom sections may share one {@link #wasmModule()}, so read them here rather than there.
+     */
+    default Optional<byte[]> customSection(String name) {
+        CustomSection section = wasmModule().customSection(name);
+        return section instanceof UnknownCustomSection
+                ? Optional.of(((UnknownCustomSection) section).bytes().clone()) : Optional.empty();
+    }
 
     /**
      * The Chicory view of a compiled module.

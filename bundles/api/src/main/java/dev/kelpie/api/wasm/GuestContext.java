@@ -4,6 +4,7 @@ import com.dylibso.chicory.runtime.ImportFunction;
 import dev.kelpie.api.module.ModuleDescriptor;
 import dev.kelpie.api.wapc.GuestConsole;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What an adapter learns about the instance it binds to.
@@ -17,9 +18,10 @@ import java.util.List;
  *     {@code __host_call}, …), bound to its per-call protocol state, for adapters whose guest cannot import
  *     them and reaches waPC another way (MicroPython's JS-proxy hooks); the adapter calls their
  *     {@code handle()} with the instance. Empty when the host offers none.
+ * @param compiled the compiled module being instantiated, or null when the host does not say
  */
 public record GuestContext(ModuleDescriptor module, String instanceLabel, GuestConsole console,
-        GuestEnvironment environment, List<ImportFunction> wapcFunctions) {
+        GuestEnvironment environment, List<ImportFunction> wapcFunctions, ChicoryModule compiled) {
     public GuestContext {
         environment = environment == null ? GuestEnvironment.NONE : environment;
         wapcFunctions = wapcFunctions == null ? List.of() : List.copyOf(wapcFunctions);
@@ -30,15 +32,23 @@ public record GuestContext(ModuleDescriptor module, String instanceLabel, GuestC
         this(module, instanceLabel, console, GuestEnvironment.NONE);
     }
 
-    /** A context without waPC functions (guests that import what they need). */
+    /** A context without waPC functions or compiled module (guests that import what they need). */
     public GuestContext(ModuleDescriptor module, String instanceLabel, GuestConsole console,
             GuestEnvironment environment) {
-        this(module, instanceLabel, console, environment, List.of());
+        this(module, instanceLabel, console, environment, List.of(), null);
     }
 
     /** Writes one line of guest output to the console. */
     public void log(String line) {
         console.log(module, instanceLabel, line);
+    }
+
+    /**
+     * The content of a custom section of the module being instantiated ({@link ChicoryModule#customSection});
+     * empty when it has none or the host did not say which module it is.
+     */
+    public Optional<byte[]> customSection(String name) {
+        return compiled == null ? Optional.empty() : compiled.customSection(name);
     }
 
     /**

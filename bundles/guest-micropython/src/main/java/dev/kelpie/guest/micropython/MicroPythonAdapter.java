@@ -104,7 +104,8 @@ public final class MicroPythonAdapter implements GuestAdapter {
         List<ImportFunction> imports = new ArrayList<>(glue.imports(context.module()));
         imports.addAll(js.imports());
         imports.addAll(wasiImports.imports());
-        GuestEntry entry = new Entry(context, settings, context.wapcFunction("__guest_error"));
+        PythonSource source = context.customSection(PythonSource.SECTION).map(PythonSource::of).orElse(null);
+        GuestEntry entry = new Entry(context, source, settings, context.wapcFunction("__guest_error"));
         return new GuestBinding() {
             @Override
             public List<ImportFunction> imports() {
@@ -123,22 +124,23 @@ public final class MicroPythonAdapter implements GuestAdapter {
         };
     }
 
-    /** Reads the source from the instance's module when it starts, then is a {@link PythonActor}. */
+    /** The actor's source (read from the module at bind), run by a {@link PythonActor} once started. */
     private static final class Entry implements GuestEntry {
         private final GuestContext context;
+        private final PythonSource source;
         private final MicroPythonSettings settings;
         private final ImportFunction guestError;
         private PythonActor actor;
 
-        Entry(GuestContext context, MicroPythonSettings settings, ImportFunction guestError) {
+        Entry(GuestContext context, PythonSource source, MicroPythonSettings settings, ImportFunction guestError) {
             this.context = context;
+            this.source = source;
             this.settings = settings;
             this.guestError = guestError;
         }
 
         @Override
         public void start(Instance instance) {
-            PythonSource source = PythonSource.of(instance.module());
             if (source == null) {
                 throw new IllegalStateException("module " + context.module().label() + " is MicroPython without an"
                         + " actor's source (install a .py file, which adds it in the custom section "

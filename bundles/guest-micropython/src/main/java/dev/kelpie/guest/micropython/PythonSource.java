@@ -1,8 +1,5 @@
 package dev.kelpie.guest.micropython;
 
-import com.dylibso.chicory.wasm.WasmModule;
-import com.dylibso.chicory.wasm.types.CustomSection;
-import com.dylibso.chicory.wasm.types.UnknownCustomSection;
 import dev.kelpie.api.module.ModuleRejectedException;
 import dev.kelpie.api.module.ModuleRejectedException.Reason;
 import java.io.ByteArrayOutputStream;
@@ -17,7 +14,7 @@ import java.util.Arrays;
 
 /**
  * A Python actor's source as a module carries it: MicroPython's {@code micropython.wasm} (the bundle's
- * resource, wasm-modules/python) followed by one custom section named {@value #SECTION} whose content is
+ * resource, wasm-modules/python, with its declared initial memory lowered: {@link #INITIAL_PAGES}) followed by one custom section named {@value #SECTION} whose content is
  * the file name, a newline and the UTF-8 source. Appending a custom section leaves the interpreter's code
  * untouched, so the module's identity (SHA-256 of its bytes) is that of interpreter plus source and the
  * registry compiles the interpreter once for every Python actor.
@@ -31,7 +28,13 @@ record PythonSource(String name, byte[] code) {
     /** Longest file name kept (longer ones are cut). */
     static final int MAX_NAME_CHARS = 128;
 
-    private static final byte[] INTERPRETER = resource("micropython.wasm");
+    /**
+     * The initial memory, in pages, declared by the interpreter modules this class makes: Emscripten declared
+     * 259 pages (its 16 MiB default) though the stack and static data end below 183 KiB (3 pages); the rest
+     * grows on demand through {@code emscripten_resize_heap}, so an activation starts at 4 pages.
+     */
+    static final int INITIAL_PAGES = 4;
+    private static final byte[] INTERPRETER = withInitialPages(resource("micropython.wasm"), INITIAL_PAGES);
     private static final byte[] PRELUDE = resource("prelude.py");
 
     /** The interpreter's bytes (not copied: do not modify). */
@@ -82,13 +85,8 @@ record PythonSource(String name, byte[] code) {
         return out.toByteArray();
     }
 
-    /** The source a module carries, or null when it carries none (the bare interpreter). */
-    static PythonSource of(WasmModule module) {
-        CustomSection section = module.customSection(SECTION);
-        if (!(section instanceof UnknownCustomSection)) {
-            return null;
-        }
-        byte[] content = ((UnknownCustomSection) section).bytes();
+    /** The source in the content of a module's {@value #SECTION} section. */
+    static PythonSource of(byte[] content) {
         int newline = 0;
         while (newline < content.length && content[newline] != '\n') {
             newline++;
@@ -107,6 +105,52 @@ record PythonSource(String name, byte[] code) {
             out.append(c < 0x20 || c == '"' || c == 0x7f ? '_' : c);
         }
         return out.length() == 0 ? "actor.py" : out.toString();
+    }
+
+    /**
+     * The module with its memory's declared initial size lowered to {@code pages}, written in the bytes the old
+     * value took (a padded LEB128), so nothing else moves. Unchanged when it has no single memory or declares
+     * fewer pages already.
+     */
+    static byte[] withInitialPages(byte[] wasm, int pages) {
+        byte[] out = wasm.clone();
+        int at = 8;
+        while (at < out.length) {
+            int id = out[at++] & 0xff;
+            long[] size = leb(out, at);
+            at = (int) size[1];
+            if (id == 5) {
+                long[] count = leb(out, at);
+                int flags = out[(int) count[1]] & 0xff;
+                int initialAt = (int) count[1] + 1;
+                long[] initial = leb(out, initialAt);
+                int width = (int) initial[1] - initialAt;
+                if (count[0] != 1 || (flags & ~1) != 0 || initial[0] <= pages || pages >= 1 << (7 * width)) {
+                    return out;
+                }
+                for (int i = 0; i < width; i++) {
+                    int bits = (pages >>> (7 * i)) & 0x7f;
+                    out[initialAt + i] = (byte) (i < width - 1 ? bits | 0x80 : bits);
+                }
+                return out;
+            }
+            at += (int) size[0];
+        }
+        return out;
+    }
+
+    /** An unsigned LEB128 at {@code at}: its value and the offset after it. */
+    private static long[] leb(byte[] bytes, int at) {
+        long value = 0;
+        int shift = 0;
+        int p = at;
+        int b;
+        do {
+            b = bytes[p++] & 0xff;
+            value |= (long) (b & 0x7f) << shift;
+            shift += 7;
+        } while ((b & 0x80) != 0);
+        return new long[] {value, p};
     }
 
     private static void writeLeb(ByteArrayOutputStream out, int value) {

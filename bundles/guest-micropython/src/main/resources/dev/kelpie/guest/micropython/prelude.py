@@ -137,7 +137,8 @@ _FunctionType = type(_bytes)
 def _format(e):
     b = io.StringIO()
     sys.print_exception(e, b)
-    t = b.getvalue()
+    # the prelude's own frames (it runs as <stdin>) say nothing about the actor
+    t = "".join(line for line in b.getvalue().splitlines(True) if not line.startswith('  File "<stdin>"'))
     if len(t) > _MAX_ERROR_CHARS:
         half = _MAX_ERROR_CHARS // 2
         t = t[:half] + "\n  ...(" + str(len(t) - _MAX_ERROR_CHARS) + " characters left out)...\n" + t[-half:]

@@ -11,6 +11,8 @@ import dev.kelpie.api.wapc.InstanceOptions;
 import dev.kelpie.api.wapc.WapcInstance;
 import dev.kelpie.wapc.ChicoryWapcHost;
 import dev.kelpie.wapc.WapcSettings;
+import dev.kelpie.api.wapc.ModuleInstantiationException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -65,5 +67,143 @@ class PythonActorTest {
         assertThat(call(echo, "nothing", "x")).isEmpty();
         assertThat(echo.invoke("echo", new byte[] {0, (byte) 0xff, 10})).containsExactly(0, (byte) 0xff, 10);
         assertThat(call(echo, "echo", "")).isEmpty();
+    }
+
+    static final String COUNTER = String.join("\n",
+            "import kelpie",
+            "from kelpie import state",
+            "",
+            "def increment(payload):",
+            "    n = int(state.get('count') or b'0') + 1",
+            "    state.set('count', str(n))",
+            "    kelpie.log.info('count is now %d' % n)",
+            "    return str(n)",
+            "",
+            "def get(payload):",
+            "    return state.get('count') or b'0'",
+            "",
+            "def reset(payload):",
+            "    return 'yes' if state.delete('count') else 'no'",
+            "",
+            "def keys(payload):",
+            "    return ','.join(state.keys(payload.decode()))",
+            "",
+            "def greet(payload):",
+            "    return kelpie.host_call('greeting', 'hello', payload)",
+            "",
+            "def visit(payload):",
+            "    return kelpie.call('counter', payload, 'increment')",
+            "",
+            "def missing(payload):",
+            "    try:",
+            "        kelpie.host_call('nowhere', 'nothing')",
+            "    except kelpie.HostError as e:",
+            "        return 'host error: ' + str(e)",
+            "",
+            "def talk(payload):",
+            "    print('printed', payload.decode())",
+            "    kelpie.console('console line')",
+            "    return b''",
+            "");
+
+    @Test
+    void theKelpieModuleReachesStateLogHostFunctionsAndActors() {
+        WapcInstance counter = start(Python.install("counter.py", COUNTER));
+        assertThat(call(counter, "increment", "")).isEqualTo("1");
+        assertThat(call(counter, "increment", "")).isEqualTo("2");
+        assertThat(call(counter, "get", "")).isEqualTo("2");
+        assertThat(table.state).containsKey("count");
+        assertThat(table.logs).contains("info: count is now 2");
+        table.state.put("count-b", new byte[0]);
+        assertThat(call(counter, "keys", "count")).isEqualTo("count,count-b");
+        assertThat(call(counter, "reset", "")).isEqualTo("yes");
+        assertThat(call(counter, "reset", "")).isEqualTo("no");
+        assertThat(call(counter, "greet", "Python")).isEqualTo("Hello, Python!");
+        assertThat(call(counter, "visit", "c-1")).isEqualTo("1");
+        assertThat(table.actorCalls).containsExactly("counter\nc-1\nincrement\n");
+        assertThat(call(counter, "missing", "")).startsWith("host error: no host function for binding 'kelpie',"
+                + " namespace 'nowhere'");
+        call(counter, "talk", "hi");
+        assertThat(console.lines).contains("printed hi", "console line");
+    }
+
+    @Test
+    void aPythonExceptionIsTheCallsErrorWithItsTraceback() {
+        WapcInstance actor = start(Python.install("failing.py", "def fail(payload):\n    return helper()\n\n"
+                + "def helper():\n    raise ValueError('bad input')\n\ndef wrong(payload):\n    return 42\n"));
+        GuestCallException e = failure(actor, "fail", "");
+        assertThat(e.kind()).isEqualTo(Kind.GUEST_ERROR);
+        assertThat(e.detail()).doesNotContain("<stdin>", "_kelpie").contains("Traceback (most recent call last):", "File \"failing.py\", line 2, in fail",
+                "line 5, in helper", "ValueError: bad input");
+        assertThat(failure(actor, "wrong", "").detail()).isEqualTo("operation 'wrong' returned int; an operation returns"
+                + " bytes, str or None");
+        assertThat(failure(actor, "nope", "").detail()).isEqualTo("unknown operation 'nope' (operations: fail, helper, wrong)");
+        assertThat(actor.isClosed()).as("a Python error is an answer, not a trap").isFalse();
+        assertThat(failure(actor, "helper", "").detail()).isEqualTo("Traceback (most recent call last):\n"
+                + "TypeError: helper() takes 0 positional arguments but 1 were given\n");
+    }
+
+    @Test
+    void aSyntaxErrorFailsTheInstanceWithItsLineNumber() {
+        CompiledModule broken = Python.install("broken.py", "def ok(payload):\n    return payload\n\ndef bad(:\n    pass\n");
+        ModuleInstantiationException e = catchThrowableOfType(ModuleInstantiationException.class, () -> start(broken));
+        assertThat(e).isNotNull();
+        assertThat(e.getMessage()).contains("broken.py", "line 4", "SyntaxError");
+    }
+
+    @Test
+    void anEndlessLoopIsStoppedByTheCallTimeout() {
+        CompiledModule loop = Python.install("loop.py", "def spin(payload):\n    while True:\n        pass\n\n"
+                + "def ok(payload):\n    return 'ok'\n");
+        host.instantiate(loop, InstanceOptions.labelled("warm-up")).close(); // a cold start-up can take a second
+        WapcInstance actor = host.instantiate(loop, InstanceOptions.labelled("loop").withCallTimeout(Duration.ofSeconds(3)));
+        instances.add(actor);
+        assertThat(call(actor, "ok", "")).isEqualTo("ok");
+        long start = System.nanoTime();
+        GuestCallException e = failure(actor, "spin", "");
+        assertThat(e.kind()).isEqualTo(Kind.INTERRUPTED);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void memoryErrorAndRecursionStayInsideTheActor() {
+        CompiledModule greedy = Python.install("greedy.py", String.join("\n",
+                "def hog(payload):",
+                "    chunks = []",
+                "    while True:",
+                "        chunks.append(bytearray(1024 * 1024))",
+                "",
+                "def deep(payload):",
+                "    return deep(payload)",
+                "",
+                "def ok(payload):",
+                "    return 'still here'",
+                ""));
+        WapcInstance actor = host.instantiate(greedy, InstanceOptions.labelled("greedy").withMaxMemoryPages(256));
+        instances.add(actor);
+        GuestCallException memory = failure(actor, "hog", "");
+        assertThat(memory.kind()).isEqualTo(Kind.GUEST_ERROR);
+        assertThat(memory.detail()).contains("MemoryError");
+        assertThat(call(actor, "ok", "")).isEqualTo("still here");
+        GuestCallException recursion = failure(actor, "deep", "");
+        assertThat(recursion.kind()).isEqualTo(Kind.GUEST_ERROR);
+        assertThat(recursion.detail()).contains("maximum recursion depth exceeded");
+        assertThat(call(actor, "ok", "")).isEqualTo("still here");
+        assertThat(actor.memoryPages()).isLessThanOrEqualTo(256);
+    }
+
+    @Test
+    void activationsHaveTheirOwnInterpreterAndShareTheCompiledModule() {
+        CompiledModule counter = Python.install("counter.py", COUNTER);
+        CompiledModule other = Python.install("other.py", "def get(payload):\n    return 'other'\n");
+        assertThat(other.descriptor().hash()).isNotEqualTo(counter.descriptor().hash());
+        assertThat(((dev.kelpie.api.wasm.ChicoryModule) other).machineFactory())
+                .isSameAs(((dev.kelpie.api.wasm.ChicoryModule) counter).machineFactory());
+        WapcInstance a = start(Python.install("g.py", "n = 0\ndef inc(payload):\n    global n\n    n += 1\n    return str(n)\n"));
+        WapcInstance b = start(Python.install("g.py", "n = 0\ndef inc(payload):\n    global n\n    n += 1\n    return str(n)\n"));
+        assertThat(call(a, "inc", "")).isEqualTo("1");
+        assertThat(call(a, "inc", "")).isEqualTo("2");
+        assertThat(call(b, "inc", "")).isEqualTo("1");
+        assertThat(call(start(other), "get", "")).isEqualTo("other");
     }
 }
