@@ -24,6 +24,8 @@ import dev.kelpie.api.state.StateStore;
 import dev.kelpie.guest.assemblyscript.AssemblyScriptAdapter;
 import dev.kelpie.guest.tinygo.TinyGoAdapter;
 import dev.kelpie.guest.go.GoAdapter;
+import dev.kelpie.guest.micropython.MicroPythonAdapter;
+import dev.kelpie.guest.micropython.PythonTranslator;
 import dev.kelpie.guest.wasi.WasiAdapter;
 import dev.kelpie.host.actors.ActorsHostFunctions;
 import dev.kelpie.host.clock.ClockHostFunctions;
@@ -85,6 +87,7 @@ public final class Kelpie implements AutoCloseable {
 
     private Kelpie(Builder builder) {
         this.registry = new ChicoryModuleRegistry(builder.registrySettings, builder.compileCache());
+        registry.addSourceTranslator(new PythonTranslator()); // load("counter.py", source): a Python actor
         this.host = new ChicoryWapcHost(builder.wapcSettings);
         if (builder.console != null) {
             host.setConsole(builder.console);
@@ -316,7 +319,8 @@ public final class Kelpie implements AutoCloseable {
     public static final class Builder {
         private RegistrySettings registrySettings = RegistrySettings.DEFAULTS;
         private WapcSettings wapcSettings = WapcSettings.DEFAULTS;
-        private final List<GuestAdapter> adapters = new ArrayList<>(List.of(new AssemblyScriptAdapter(new WasiAdapter()), new WasiAdapter(), new TinyGoAdapter(), new GoAdapter()));
+        private final List<GuestAdapter> adapters = new ArrayList<>(List.of(new AssemblyScriptAdapter(new WasiAdapter()), new WasiAdapter(), new TinyGoAdapter(), new GoAdapter(),
+                new MicroPythonAdapter()));
         private final Map<HostFunctionKey, HostFunction> hostFunctions = new LinkedHashMap<>();
         private GuestConsole console;
         private Path dataDirectory;

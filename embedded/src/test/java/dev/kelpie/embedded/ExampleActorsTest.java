@@ -19,13 +19,16 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The example actors echo, counter and greeter give the same answers and errors in every guest language
- * (wasm-modules/{rust,assemblyscript,c,tinygo-shaped}).
+ * (wasm-modules/{rust,assemblyscript,c,tinygo-shaped,python}).
  */
 @Timeout(60)
 class ExampleActorsTest {
     private static Kelpie.Module example(Kelpie kelpie, String language, String name) throws IOException {
         // the Rust example counter is the test counter built with --cfg counter_example
         String file = language.equals("rust") && name.equals("counter") ? "counter-example" : name;
+        if (language.equals("python")) { // a source: the module is MicroPython with it
+            return kelpie.load(name + ".py", KelpieTest.resource("/wasm/python/" + name + "/" + name + ".py"));
+        }
         String path = language.equals("c") || language.equals("tinygo-shaped")
                 ? "/wasm/" + language + "/" + name + "/" + name + ".wasm" : "/wasm/" + language + "/" + file + ".wasm";
         return kelpie.load(name + "-" + language + ".wasm", KelpieTest.resource(path));
@@ -44,7 +47,7 @@ class ExampleActorsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"rust", "assemblyscript", "c", "tinygo-shaped"})
+    @ValueSource(strings = {"rust", "assemblyscript", "c", "tinygo-shaped", "python"})
     void theExampleActorsAnswerAlike(String language) throws IOException {
         List<String> console = new CopyOnWriteArrayList<>();
         try (Kelpie kelpie = Kelpie.builder()
@@ -100,7 +103,7 @@ class ExampleActorsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"rust", "assemblyscript", "c", "tinygo-shaped"})
+    @ValueSource(strings = {"rust", "assemblyscript", "c", "tinygo-shaped", "python"})
     void aGreeterWithoutTheGreetingHostFunctionSaysSo(String language) throws IOException {
         try (Kelpie kelpie = Kelpie.builder().build()) {
             kelpie.deploy("greeter", example(kelpie, language, "greeter"), kelpie.actors().defaultLimits(),

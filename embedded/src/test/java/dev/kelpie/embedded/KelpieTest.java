@@ -51,7 +51,7 @@ class KelpieTest {
             assertThat(log).containsExactly("demo: hi");
             assertThat(kelpie.host().hostFunctions()).contains(new HostFunctionKey("kelpie", "greeting", "hello"),
                     new HostFunctionKey("kelpie", "state", "get"), new HostFunctionKey("kelpie", "actors", "call"));
-            assertThat(kelpie.host().guestAdapters()).containsExactly("assemblyscript", "go", "tinygo", "wasi");
+            assertThat(kelpie.host().guestAdapters()).containsExactly("assemblyscript", "go", "python", "tinygo", "wasi");
         }
     }
 

@@ -26,7 +26,8 @@ public class ExampleModulesIT extends KelpieTestSupport {
             "assemblyscript",
             "c",
             "go",
-            "tinygo");
+            "tinygo",
+            "python");
 
     static String examplesJar(String language) {
         return "kelpie.itests.examples." + language + ".jar";

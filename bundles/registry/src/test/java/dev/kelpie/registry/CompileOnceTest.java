@@ -1,6 +1,5 @@
 package dev.kelpie.registry;
 
-import dev.kelpie.api.wasm.ChicoryModule;
 import static dev.kelpie.registry.TestModules.bytes;
 import static dev.kelpie.registry.TestModules.wat;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -9,9 +8,9 @@ import dev.kelpie.api.module.ModuleDescriptor;
 import dev.kelpie.api.module.ModuleRejectedException;
 import dev.kelpie.api.module.ModuleRejectedException.Reason;
 import dev.kelpie.api.module.CompiledModule;
+import dev.kelpie.api.wasm.ChicoryModule;
 import java.lang.management.ClassLoadingMXBean;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -66,6 +65,24 @@ class CompileOnceTest {
     }
 
     @Test
+    void modulesDifferingOnlyInCustomSectionsShareOneCompileButKeepTheirSections() {
+        byte[] bytes = bytes(TestModules.RUST);
+        ChicoryModule a = ChicoryModule.of(registry.install("a.wasm",
+                TestModules.withCustomSection(bytes, "kelpie-test", new byte[] {1})));
+        ChicoryModule b = ChicoryModule.of(registry.install("b.wasm",
+                TestModules.withCustomSection(bytes, "kelpie-test", new byte[] {2})));
+        ChicoryModule other = ChicoryModule.of(registry.install("c.wasm", TestModules.withUnusedType(bytes, 3)));
+
+        assertThat(b.descriptor().hash()).isNotEqualTo(a.descriptor().hash());
+        assertThat(b.machineFactory()).isSameAs(a.machineFactory());
+        assertThat(b.wasmModule()).isSameAs(a.wasmModule()); // Chicory's factory checks the module's identity
+        assertThat(a.customSection("kelpie-test")).hasValueSatisfying(v -> assertThat(v).containsExactly(1));
+        assertThat(b.customSection("kelpie-test")).hasValueSatisfying(v -> assertThat(v).containsExactly(2));
+        assertThat(b.customSection("absent")).isEmpty();
+        assertThat(other.machineFactory()).isNotSameAs(a.machineFactory());
+    }
+
+    @Test
     void concurrentInstallsOfTheSameBytesShareOneCompile() throws Exception {
         byte[] bytes = bytes(TestModules.RUST);
 
@@ -88,8 +105,8 @@ class CompileOnceTest {
     void concurrentInstallsLoadTheClassesOfOneCompile() throws Exception {
         ClassLoadingMXBean classes = ManagementFactory.getClassLoadingMXBean();
         byte[] rust = bytes(TestModules.RUST);
-        IntFunction<byte[]> variant = n -> TestModules.withCustomSection(rust, "kelpie-variant",
-                ("variant " + n).getBytes(StandardCharsets.UTF_8));
+        // variants of different code: modules that differ only in custom sections share one compile
+        IntFunction<byte[]> variant = n -> TestModules.withUnusedType(rust, n);
         // Warm up: the compiler, the executor and everything on the concurrent path.
         registry.install("warm-up-1.wasm", variant.apply(1));
         installConcurrently(i -> variant.apply(2), i -> "warm-up-2.wasm");

@@ -101,6 +101,55 @@ final class TestModules {
         return out.toByteArray();
     }
 
+    /**
+     * The module with one more, unused, function type {@code (i32 × params) -> ()} at the end of its type
+     * section: different code (its own compile), same behaviour.
+     */
+    static byte[] withUnusedType(byte[] module, int params) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(module, 0, 8);
+        int at = 8;
+        while (at < module.length) {
+            int id = module[at] & 0xff;
+            int[] size = readU32(module, at + 1);
+            int contentStart = size[1];
+            int end = contentStart + size[0];
+            if (id == 1) {
+                int[] count = readU32(module, contentStart);
+                ByteArrayOutputStream content = new ByteArrayOutputStream();
+                writeU32(content, count[0] + 1);
+                content.write(module, count[1], end - count[1]);
+                content.write(0x60);
+                writeU32(content, params);
+                for (int i = 0; i < params; i++) {
+                    content.write(0x7f);
+                }
+                content.write(0);
+                out.write(1);
+                writeU32(out, content.size());
+                out.writeBytes(content.toByteArray());
+            } else {
+                out.write(module, at, end - at);
+            }
+            at = end;
+        }
+        return out.toByteArray();
+    }
+
+    /** An unsigned LEB128 at {@code at}: its value and the offset after it. */
+    private static int[] readU32(byte[] bytes, int at) {
+        int value = 0;
+        int shift = 0;
+        int p = at;
+        int b;
+        do {
+            b = bytes[p++] & 0xff;
+            value |= (b & 0x7f) << shift;
+            shift += 7;
+        } while ((b & 0x80) != 0);
+        return new int[] {value, p};
+    }
+
     /** Payload of a {@code producers} custom section with one language and one processed-by tool. */
     static byte[] producers(String language, String languageVersion, String tool, String toolVersion) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -574,11 +574,17 @@ public final class KelpieCommands {
         return type;
     }
 
-    /** The file name without {@code .wasm}, with every character outside {@code [A-Za-z0-9._-]} made {@code _}. */
+    /**
+     * The file name without {@code .wasm} (or {@code .py}, a Python actor's source), with every character outside
+     * {@code [A-Za-z0-9._-]} made {@code _}.
+     */
     static String defaultTypeName(Source from) {
         String base = from.name;
-        if (base.toLowerCase(Locale.ROOT).endsWith(".wasm")) {
-            base = base.substring(0, base.length() - ".wasm".length());
+        for (String extension : List.of(".wasm", ".py")) {
+            if (base.toLowerCase(Locale.ROOT).endsWith(extension)) {
+                base = base.substring(0, base.length() - extension.length());
+                break;
+            }
         }
         StringBuilder out = new StringBuilder();
         for (int i = 0; i < base.length() && out.length() < ActorId.MAX_NAMESPACE_BYTES; i++) {

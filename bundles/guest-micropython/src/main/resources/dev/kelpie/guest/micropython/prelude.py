@@ -171,7 +171,7 @@ def _kelpie_dispatch(op_length, payload_length):
         name = bytes(op).decode()
         f = _handlers.get(name)
         if f is None:
-            return "unknown operation '" + name + "' (operations: " + ", ".join(sorted(_handlers)) + ")"
+            return "unknown operation: " + name + " (operations: " + ", ".join(sorted(_handlers)) + ")"
         r = f(bytes(payload))
         if r is None:
             r = b""

@@ -137,7 +137,7 @@ class PythonActorTest {
                 "line 5, in helper", "ValueError: bad input");
         assertThat(failure(actor, "wrong", "").detail()).isEqualTo("operation 'wrong' returned int; an operation returns"
                 + " bytes, str or None");
-        assertThat(failure(actor, "nope", "").detail()).isEqualTo("unknown operation 'nope' (operations: fail, helper, wrong)");
+        assertThat(failure(actor, "nope", "").detail()).isEqualTo("unknown operation: nope (operations: fail, helper, wrong)");
         assertThat(actor.isClosed()).as("a Python error is an answer, not a trap").isFalse();
         assertThat(failure(actor, "helper", "").detail()).isEqualTo("Traceback (most recent call last):\n"
                 + "TypeError: helper() takes 0 positional arguments but 1 were given\n");

@@ -1,0 +1,5 @@
+# The echo example actor (type echo-python): answers every payload with itself.
+
+
+def echo(payload):
+    return payload
