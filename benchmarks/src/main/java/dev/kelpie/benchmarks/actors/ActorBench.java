@@ -8,6 +8,8 @@ import dev.kelpie.api.module.CompiledModule;
 import dev.kelpie.benchmarks.Guests;
 import dev.kelpie.guest.assemblyscript.AssemblyScriptAdapter;
 import dev.kelpie.guest.go.GoAdapter;
+import dev.kelpie.guest.micropython.MicroPythonAdapter;
+import dev.kelpie.guest.micropython.PythonTranslator;
 import dev.kelpie.guest.tinygo.TinyGoAdapter;
 import dev.kelpie.guest.wasi.WasiAdapter;
 import dev.kelpie.host.actors.ActorsHostFunctions;
@@ -76,6 +78,8 @@ public final class ActorBench implements AutoCloseable {
         host.addGuestAdapter(new WasiAdapter());
         host.addGuestAdapter(new TinyGoAdapter());
         host.addGuestAdapter(new GoAdapter());
+        host.addGuestAdapter(new MicroPythonAdapter());
+        registry.addSourceTranslator(new PythonTranslator()); // .py resources: Python actors
         StateHostFunctions.all().forEach(host::register);
         LogHostFunctions.all().forEach(host::register);
         ActorsHostFunctions.all().forEach(host::register);

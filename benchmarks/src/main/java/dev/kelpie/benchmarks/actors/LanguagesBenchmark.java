@@ -70,6 +70,7 @@ public class LanguagesBenchmark {
             case "tinygo-reactor": return "/wasm/wat/tinygo-reactor.wasm"; // TinyGo's shape (WAT), not a TinyGo build
             case "tinygo-legacy": return "/wasm/wat/tinygo-legacy.wasm";
             case "zig": return "/wasm/wat/zig-wapc.wasm"; // wapc-guest-zig's shape (WAT), not a Zig build
+            case "python": return "/wasm/python/echo/echo.py"; // MicroPython with the source
             default: throw new IllegalArgumentException("no echo guest for language " + language);
         }
     }
@@ -81,6 +82,7 @@ public class LanguagesBenchmark {
             case "assemblyscript": return "/wasm/assemblyscript/counter.wasm";
             case "c": return "/wasm/c/counter/counter.wasm";
             case "go": return "/wasm/go/counter/counter.wasm";
+            case "python": return "/wasm/python/counter/counter.py";
             default: throw new IllegalArgumentException("no counter guest for language " + language);
         }
     }
@@ -89,7 +91,7 @@ public class LanguagesBenchmark {
     @State(Scope.Benchmark)
     public static class Language {
         @Param({"rust", "assemblyscript", "rust-echo", "assemblyscript-echo", "c", "go", "tinygo-reactor",
-                "tinygo-legacy", "zig"})
+                "tinygo-legacy", "zig", "python"})
         public String language;
     }
 
@@ -143,7 +145,7 @@ public class LanguagesBenchmark {
     /** The language's counter on one actor, in-memory store. */
     @State(Scope.Benchmark)
     public static class Counter {
-        @Param({"rust", "assemblyscript", "c", "go"})
+        @Param({"rust", "assemblyscript", "c", "go", "python"})
         public String counter;
 
         ActorBench bench;

@@ -138,7 +138,7 @@ public final class KelpieCommands {
             @Descriptor(ENV) @Parameter(names = "--env", absentValue = "") String env,
             @Descriptor(DIR) @Parameter(names = "--dir", absentValue = "") String dir,
             @Descriptor(DIR_QUOTA) @Parameter(names = "--dir-quota", absentValue = "") String dirQuota,
-            @Descriptor("path or URL of the .wasm file") String source) {
+            @Descriptor("path or URL of the .wasm file (or .py: a Python actor)") String source) {
         return install(timeout, memory, mailbox, payload, idle, args, env, dir, dirQuota, source, null);
     }
 
@@ -161,7 +161,7 @@ public final class KelpieCommands {
             @Descriptor(ENV) @Parameter(names = "--env", absentValue = "") String env,
             @Descriptor(DIR) @Parameter(names = "--dir", absentValue = "") String dir,
             @Descriptor(DIR_QUOTA) @Parameter(names = "--dir-quota", absentValue = "") String dirQuota,
-            @Descriptor("path or URL of the .wasm file") String source,
+            @Descriptor("path or URL of the .wasm file (or .py: a Python actor)") String source,
             @Descriptor("actor type name, [A-Za-z0-9._-]") String type) {
         return install(timeout, memory, mailbox, payload, idle, args, env, dir, dirQuota, source, type, null);
     }
@@ -185,7 +185,7 @@ public final class KelpieCommands {
             @Descriptor(ENV) @Parameter(names = "--env", absentValue = "") String env,
             @Descriptor(DIR) @Parameter(names = "--dir", absentValue = "") String dir,
             @Descriptor(DIR_QUOTA) @Parameter(names = "--dir-quota", absentValue = "") String dirQuota,
-            @Descriptor("path or URL of the .wasm file") String source,
+            @Descriptor("path or URL of the .wasm file (or .py: a Python actor)") String source,
             @Descriptor("actor type name, [A-Za-z0-9._-]") String type,
             @Descriptor("comma-separated host namespaces, e.g. actors,greeting or sample:namespace") String namespaces) {
         LimitOptions limits = new LimitOptions(timeout, memory, mailbox, payload, idle);
