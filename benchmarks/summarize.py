@@ -24,6 +24,7 @@ RATIOS = {
     "LanguagesBenchmark": [("echo", "bareEcho"), ("activate", "bareInstantiate")],
     "ActorLatencyBenchmark": [("actorCall", "bareInstance"), ("actorCallThroughPool", "bareInstance")],
     "ManyActorThroughputBenchmark": [("actors", "bareInstances"), ("actorsCall", "bareInstances")],
+    "PythonActivationBenchmark": [("activate", "rustActivate")],
 }
 
 

@@ -9,6 +9,7 @@ import dev.kelpie.api.wasm.GuestContext;
 import dev.kelpie.api.wasm.GuestEntry;
 import dev.kelpie.guest.wasi.spi.WasiImports;
 import dev.kelpie.guest.wasi.spi.WasiSettings;
+import com.dylibso.chicory.wasm.WasmModule;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -51,22 +52,34 @@ public final class MicroPythonAdapter implements GuestAdapter {
                 + " depth of Python calls (RuntimeError: maximum recursion depth exceeded)")
         int pystack__words() default MicroPythonSettings.DEFAULT_PYSTACK_WORDS;
 
+        @AttributeDefinition(description = "Whether activations start from a copy of an interpreter image (memory"
+                + " after MicroPython's start-up and Kelpie's prelude, taken once per interpreter) instead of starting"
+                + " the interpreter; the actor's source runs in every activation either way")
+        boolean memory__image() default true;
+
         @AttributeDefinition(description = "Longest stdout/stderr (print) line passed to the console, in bytes")
         int max__line__bytes() default WasiSettings.DEFAULT_MAX_LINE_BYTES;
     }
 
     private final MicroPythonSettings settings;
     private final WasiSettings wasi;
+    /** The interpreter image of each parsed interpreter module (shared by the modules of its code). */
+    private final ImageCache images = new ImageCache();
 
     @Activate
     public MicroPythonAdapter(Config config) {
-        this(new MicroPythonSettings(config.heap__bytes(), config.pystack__words()),
+        this(new MicroPythonSettings(config.heap__bytes(), config.pystack__words(), config.memory__image()),
                 WasiSettings.DEFAULTS.withMaxLineBytes(config.max__line__bytes()));
     }
 
     /** Plain Java: the defaults. */
     public MicroPythonAdapter() {
         this(MicroPythonSettings.DEFAULTS, WasiSettings.DEFAULTS);
+    }
+
+    /** Plain Java: the defaults, with or without interpreter images. */
+    public MicroPythonAdapter(boolean memoryImage) {
+        this(MicroPythonSettings.DEFAULTS.withMemoryImage(memoryImage), WasiSettings.DEFAULTS);
     }
 
     MicroPythonAdapter(MicroPythonSettings settings, WasiSettings wasi) {
@@ -105,7 +118,7 @@ public final class MicroPythonAdapter implements GuestAdapter {
         imports.addAll(js.imports());
         imports.addAll(wasiImports.imports());
         PythonSource source = context.customSection(PythonSource.SECTION).map(PythonSource::of).orElse(null);
-        GuestEntry entry = new Entry(context, source, settings, context.wapcFunction("__guest_error"));
+        GuestEntry entry = new Entry(context, source, settings, context.wapcFunction("__guest_error"), images(context));
         return new GuestBinding() {
             @Override
             public List<ImportFunction> imports() {
@@ -124,19 +137,46 @@ public final class MicroPythonAdapter implements GuestAdapter {
         };
     }
 
+    /** Where activations of the context's module find and leave their interpreter image. */
+    private PythonActor.Images images(GuestContext context) {
+        if (!settings.memoryImage() || context.compiled() == null) {
+            return PythonActor.Images.NONE;
+        }
+        WasmModule key = context.compiled().wasmModule();
+        return new PythonActor.Images() {
+            @Override
+            public InterpreterImage image() {
+                return images.get(key);
+            }
+
+            @Override
+            public void offer(InterpreterImage image) {
+                images.offer(key, image);
+            }
+        };
+    }
+
+    /** How many interpreter images the adapter holds (tests). */
+    int imageCount() {
+        return images.size();
+    }
+
     /** The actor's source (read from the module at bind), run by a {@link PythonActor} once started. */
     private static final class Entry implements GuestEntry {
         private final GuestContext context;
         private final PythonSource source;
         private final MicroPythonSettings settings;
         private final ImportFunction guestError;
+        private final PythonActor.Images images;
         private PythonActor actor;
 
-        Entry(GuestContext context, PythonSource source, MicroPythonSettings settings, ImportFunction guestError) {
+        Entry(GuestContext context, PythonSource source, MicroPythonSettings settings, ImportFunction guestError,
+                PythonActor.Images images) {
             this.context = context;
             this.source = source;
             this.settings = settings;
             this.guestError = guestError;
+            this.images = images;
         }
 
         @Override
@@ -146,7 +186,7 @@ public final class MicroPythonAdapter implements GuestAdapter {
                         + " actor's source (install a .py file, which adds it in the custom section "
                         + PythonSource.SECTION + ")");
             }
-            actor = new PythonActor(source, settings, guestError);
+            actor = new PythonActor(source, settings, guestError, images);
             actor.start(instance);
         }
 

@@ -11,8 +11,9 @@ import java.util.concurrent.Callable;
 
 /**
  * Drives one MicroPython instance as a waPC guest, on the caller's thread: {@link #start} boots the
- * interpreter (Emscripten's stack and constructors, {@code mp_js_init}, {@code proxy_c_init}), runs the
- * prelude (the {@code kelpie} module, prelude.py) and then the actor's source; {@link #call} calls the
+ * interpreter (Emscripten's stack and constructors, {@code mp_js_init}, {@code proxy_c_init}) and runs the
+ * prelude (the {@code kelpie} module, prelude.py), or copies in an {@link InterpreterImage} of that state,
+ * then runs the actor's source; {@link #call} calls the
  * prelude's {@code _kelpie_dispatch} through MicroPython's {@code proxy_c_to_js_call}, which fetches the
  * call with {@code __guest_request} and answers with {@code __guest_response}, or returns the error text
  * (with its Python traceback), which goes to {@code __guest_error}.
@@ -24,6 +25,7 @@ final class PythonActor implements GuestEntry {
     private final PythonSource source;
     private final MicroPythonSettings settings;
     private final ImportFunction guestError;
+    private final Images images;
 
     private Instance instance;
     private ExportFunction malloc;
@@ -34,10 +36,30 @@ final class PythonActor implements GuestEntry {
     private int args;
     private int dispatch;
 
-    PythonActor(PythonSource source, MicroPythonSettings settings, ImportFunction guestError) {
+    /** Where an activation finds the interpreter image to start from, and offers the one it made. */
+    interface Images {
+        /** The image to restore, or null to start the interpreter (and offer an image of it). */
+        InterpreterImage image();
+
+        void offer(InterpreterImage image);
+
+        /** Always start the interpreter; keep no image. */
+        Images NONE = new Images() {
+            @Override
+            public InterpreterImage image() {
+                return null;
+            }
+
+            @Override
+            public void offer(InterpreterImage image) {}
+        };
+    }
+
+    PythonActor(PythonSource source, MicroPythonSettings settings, ImportFunction guestError, Images images) {
         this.source = source;
         this.settings = settings;
         this.guestError = guestError;
+        this.images = images;
     }
 
     @Override
@@ -46,16 +68,28 @@ final class PythonActor implements GuestEntry {
         malloc = inst.export("malloc");
         free = inst.export("free");
         callPython = inst.export("proxy_c_to_js_call");
-        inst.export("emscripten_stack_init").apply();
-        inst.export("__wasm_call_ctors").apply();
-        inst.export("mp_js_init").apply(settings.pystackWords(), settings.heapBytes());
-        inst.export("proxy_c_init").apply();
-        out = allocate(12);
-        args = allocate(24);
-        exec(PythonSource.prelude());
-        int main = importMain();
-        int load = lookup(main, "_kelpie_load");
-        dispatch = lookup(main, "_kelpie_dispatch");
+        InterpreterImage image = images.image();
+        int load;
+        if (image != null && image.restore(inst)) {
+            out = image.out;
+            args = image.args;
+            load = image.load;
+            dispatch = image.dispatch;
+        } else {
+            inst.export("emscripten_stack_init").apply();
+            inst.export("__wasm_call_ctors").apply();
+            inst.export("mp_js_init").apply(settings.pystackWords(), settings.heapBytes());
+            inst.export("proxy_c_init").apply();
+            out = allocate(12);
+            args = allocate(24);
+            exec(PythonSource.prelude());
+            int main = importMain();
+            load = lookup(main, "_kelpie_load");
+            dispatch = lookup(main, "_kelpie_dispatch");
+            if (image == null) {
+                images.offer(InterpreterImage.take(inst, out, args, load, dispatch));
+            }
+        }
         byte[] code = source.code();
         byte[] name = source.name().getBytes(StandardCharsets.UTF_8);
         int codePtr = allocate(code.length);

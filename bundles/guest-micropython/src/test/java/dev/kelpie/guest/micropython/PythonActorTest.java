@@ -27,9 +27,11 @@ class PythonActorTest {
     private final ChicoryWapcHost host = new ChicoryWapcHost(WapcSettings.DEFAULTS);
     private final List<WapcInstance> instances = new ArrayList<>();
 
+    private final MicroPythonAdapter adapter = new MicroPythonAdapter();
+
     PythonActorTest() {
         host.setConsole(console);
-        host.addGuestAdapter(new MicroPythonAdapter());
+        host.addGuestAdapter(adapter);
         table.registerState(host);
         table.registerLog(host);
         table.registerGreeting(host);
@@ -205,5 +207,34 @@ class PythonActorTest {
         assertThat(call(a, "inc", "")).isEqualTo("2");
         assertThat(call(b, "inc", "")).isEqualTo("1");
         assertThat(call(start(other), "get", "")).isEqualTo("other");
+    }
+
+    @Test
+    void laterActivationsStartFromTheInterpreterImageAndBehaveAlike() {
+        String source = "import kelpie\nn = 0\ndef inc(payload):\n    global n\n    n += 1\n"
+                + "    return str(n) + ' ' + payload.decode()\n\ndef boom(payload):\n    raise KeyError('k')\n";
+        CompiledModule module = Python.install("image.py", source);
+        WapcInstance first = start(module); // boots the interpreter and leaves the image
+        assertThat(adapter.imageCount()).isEqualTo(1);
+        WapcInstance second = start(module); // copies the image in
+        WapcInstance third = start(Python.install("image2.py", source + "\ndef extra(payload):\n    return 'x'\n"));
+        assertThat(adapter.imageCount()).as("one image for every module of the interpreter").isEqualTo(1);
+        for (WapcInstance i : List.of(first, second)) {
+            assertThat(call(i, "inc", "a")).isEqualTo("1 a");
+            assertThat(call(i, "inc", "b")).isEqualTo("2 b");
+            assertThat(failure(i, "boom", "").detail()).contains("KeyError");
+            assertThat(call(i, "inc", "c")).isEqualTo("3 c");
+        }
+        assertThat(call(third, "extra", "")).isEqualTo("x");
+        assertThat(call(third, "inc", "z")).isEqualTo("1 z");
+
+        ChicoryWapcHost plain = new ChicoryWapcHost(WapcSettings.DEFAULTS);
+        MicroPythonAdapter noImages = new MicroPythonAdapter(false);
+        plain.addGuestAdapter(noImages);
+        try (WapcInstance booted = plain.instantiate(module, InstanceOptions.labelled("booted"))) {
+            assertThat(call(booted, "inc", "a")).isEqualTo("1 a");
+            assertThat(booted.memoryPages()).isEqualTo(first.memoryPages());
+        }
+        assertThat(noImages.imageCount()).isZero();
     }
 }
