@@ -155,8 +155,23 @@ final class JsBridge {
         }
         int index = ref - FIRST_FUNCTION_REF;
         String fn = index >= 0 && index < names.size() ? "js." + names.get(index) : "JavaScript object " + ref;
-        throw new ChicoryException("Python passed " + fn + " a value of kind " + kind + " as argument " + (position + 1)
+        throw new ChicoryException("Python passed " + fn + " " + kindName(kind) + " as argument " + (position + 1)
                 + "; Kelpie's js functions take ints only (module " + moduleLabel + ")");
+    }
+
+    /** What a MicroPython value of a proxy kind is, for messages. */
+    static String kindName(int kind) {
+        switch (kind) {
+            case MP_NONE: return "None";
+            case MP_BOOL: return "a bool";
+            case MP_INT: return "an int";
+            case 4: return "a float";
+            case MP_STR: return "a str";
+            case 6: return "a callable";
+            case 7: return "a generator";
+            case 9: return "a JsProxy";
+            default: return "an object (proxy kind " + kind + ")";
+        }
     }
 
     private static void writeValue(Memory memory, int out, int kind, int value) {

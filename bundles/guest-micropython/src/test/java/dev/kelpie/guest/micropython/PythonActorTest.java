@@ -216,6 +216,8 @@ class PythonActorTest {
         CompiledModule module = Python.install("image.py", source);
         WapcInstance first = start(module); // boots the interpreter and leaves the image
         assertThat(adapter.imageCount()).isEqualTo(1);
+        System.out.println("a Python activation's memory after start-up: " + first.memoryPages() + " pages");
+        assertThat(first.memoryPages()).as("pages after start-up").isLessThan(32);
         WapcInstance second = start(module); // copies the image in
         WapcInstance third = start(Python.install("image2.py", source + "\ndef extra(payload):\n    return 'x'\n"));
         assertThat(adapter.imageCount()).as("one image for every module of the interpreter").isEqualTo(1);
@@ -236,5 +238,23 @@ class PythonActorTest {
             assertThat(booted.memoryPages()).isEqualTo(first.memoryPages());
         }
         assertThat(noImages.imageCount()).isZero();
+    }
+
+    @Test
+    void theJsModuleOffersOnlyKelpiesFunctions() {
+        WapcInstance actor = start(Python.install("js_use.py", String.join("\n",
+                "import js",
+                "def missing(payload):",
+                "    return str(js.document)",
+                "def wrong(payload):",
+                "    js.kelpie_console_log('not an int', 3)",
+                "def ok(payload):",
+                "    return 'ok'",
+                "")));
+        assertThat(failure(actor, "missing", "").detail()).contains("AttributeError", "document");
+        assertThat(call(actor, "ok", "")).isEqualTo("ok");
+        GuestCallException wrong = failure(actor, "wrong", "");
+        assertThat(wrong.kind()).isEqualTo(Kind.TRAP);
+        assertThat(wrong.detail()).contains("Python passed js.kelpie_console_log a str as argument 1", "take ints only");
     }
 }
