@@ -1,11 +1,17 @@
 package dev.kelpie.guest.micropython;
 
 import com.dylibso.chicory.runtime.ExportFunction;
+import com.dylibso.chicory.runtime.GlobalInstance;
 import com.dylibso.chicory.runtime.HostFunction;
 import com.dylibso.chicory.runtime.ImportFunction;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.ChicoryException;
+import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.AnnotatedInstruction;
+import com.dylibso.chicory.wasm.types.Export;
+import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.OpCode;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
 import dev.kelpie.api.module.ModuleDescriptor;
@@ -35,6 +41,7 @@ final class EmscriptenGlue {
     // the instance's exports the trampolines need, looked up once
     private Instance bound;
     private ExportFunction stackSave;
+    private GlobalInstance stackPointer;
     private ExportFunction stackRestore;
     private ExportFunction setThrew;
 
@@ -101,7 +108,7 @@ final class EmscriptenGlue {
         long[] failed = results.isEmpty() ? null : new long[] {0};
         return new HostFunction("env", name, type(params, results), (inst, args) -> {
             bind(inst);
-            long sp = stackSave.apply()[0];
+            long sp = stackPointer != null ? stackPointer.getValue() : stackSave.apply()[0];
             int function = inst.table(0).requiredRef((int) args[0]);
             try {
                 return inst.getMachine().call(function, Arrays.copyOfRange(args, 1, args.length));
@@ -131,10 +138,34 @@ final class EmscriptenGlue {
     private void bind(Instance inst) {
         if (bound != inst) {
             stackSave = inst.export("emscripten_stack_get_current");
+            int index = stackPointerIndex(inst.module());
+            stackPointer = index < 0 ? null : inst.global(index);
             stackRestore = inst.export("_emscripten_stack_restore");
             setThrew = inst.export("setThrew");
             bound = inst;
         }
+    }
+
+    /**
+     * The index of the global {@code emscripten_stack_get_current} returns, when its body is just
+     * {@code global.get N} (Emscripten's {@code __stack_pointer}), else -1. Every {@code invoke_*} saves the
+     * stack pointer: read from the global, that is a field read instead of a call into the guest, and a Python
+     * call makes hundreds of invokes (MicroPython's VM sets a jump buffer, so its calls all go through them).
+     */
+    static int stackPointerIndex(WasmModule module) {
+        int imported = module.importSection().count(ExternalType.FUNCTION);
+        for (int i = 0; i < module.exportSection().exportCount(); i++) {
+            Export export = module.exportSection().getExport(i);
+            if (export.exportType() != ExternalType.FUNCTION || !export.name().equals("emscripten_stack_get_current")
+                    || export.index() < imported) {
+                continue;
+            }
+            List<AnnotatedInstruction> body = module.codeSection().getFunctionBody(export.index() - imported).instructions();
+            if (body.size() == 2 && body.get(0).opcode() == OpCode.GLOBAL_GET && body.get(1).opcode() == OpCode.END) {
+                return (int) body.get(0).operand(0);
+            }
+        }
+        return -1;
     }
 
     /**

@@ -33,6 +33,13 @@ class PythonSourceTest {
     }
 
     @Test
+    void theTrampolinesFindTheStackPointerGlobal() {
+        // emscripten_stack_get_current is `global.get 0` in MicroPython 1.27's build
+        assertThat(EmscriptenGlue.stackPointerIndex(Parser.parse(PythonSource.interpreter()))).isZero();
+        assertThat(EmscriptenGlue.stackPointerIndex(Parser.parse(new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0}))).isEqualTo(-1);
+    }
+
+    @Test
     void badSourcesAreRejectedNamingWhy() {
         assertThatThrownBy(() -> PythonSource.module("e.py", new byte[0])).isInstanceOf(ModuleRejectedException.class)
                 .hasMessageContaining("e.py").hasMessageContaining("empty");
