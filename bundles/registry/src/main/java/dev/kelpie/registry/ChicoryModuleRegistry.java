@@ -229,7 +229,7 @@ public final class ChicoryModuleRegistry implements ModuleRegistry {
             if (translator == null) {
                 throw new ModuleRejectedException(label, Reason.MALFORMED,
                         "not a WebAssembly binary (it does not start with the \\0asm magic and a version)"
-                                + translatableExtensions());
+                                + translatableExtensions(label));
             }
             bytes = translator.translate(label, bytes);
             if (bytes == null || bytes.length < 8 || !startsWithMagic(bytes)) {
@@ -272,8 +272,9 @@ public final class ChicoryModuleRegistry implements ModuleRegistry {
         return null;
     }
 
-    private String translatableExtensions() {
-        if (translators.isEmpty()) {
+    /** For the error of bytes that are not WebAssembly: which file names are sources (not for a .wasm name). */
+    private String translatableExtensions(String name) {
+        if (translators.isEmpty() || name.toLowerCase(java.util.Locale.ROOT).endsWith(".wasm")) {
             return "";
         }
         return "; sources are installed from files named *" + String.join(", *",

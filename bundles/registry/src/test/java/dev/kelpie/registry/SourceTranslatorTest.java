@@ -53,6 +53,8 @@ class SourceTranslatorTest {
         assertThatThrownBy(() -> registry.install("actor.txt", "hello".getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(ModuleRejectedException.class)
                 .hasMessageContaining("not a WebAssembly binary").hasMessageContaining("sources are installed from files named *.src");
+        assertThatThrownBy(() -> registry.install("actor.wasm", "hello".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(ModuleRejectedException.class).hasMessageNotContaining("sources are installed");
         registry.removeSourceTranslator(SRC);
         assertThatThrownBy(() -> registry.install("actor.src", "hello".getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(ModuleRejectedException.class).hasMessageContaining("not a WebAssembly binary");
