@@ -77,7 +77,19 @@ public final class Main {
     static final String JUL_FORMAT = "java.util.logging.SimpleFormatter.format";
     static final String SYSTEM_PACKAGES_EXTRA = "javax.xml.bind";
     /** Started first and second, so that conf/ is in ConfigAdmin before any component activates. */
-    static final List<String> START_FIRST = List.of("org.apache.felix.configadmin", "org.apache.felix.fileinstall");
+    /**
+     * Started first, in this order: SPI Fly and SLF4J's provider before anything logs through SLF4J (the HTTP
+     * server), so that SLF4J finds its provider at once.
+     */
+    static final List<String> START_FIRST = List.of("org.apache.aries.spifly.dynamic.bundle", "slf4j.jdk14",
+            "org.apache.felix.configadmin", "org.apache.felix.fileinstall");
+    /** Loggers of libraries that say too much at INFO (kept here: java.util.logging holds loggers weakly). */
+    private static final List<java.util.logging.Logger> QUIET_LOGGERS = List.of(
+            java.util.logging.Logger.getLogger("org.apache.aries.spifly"), java.util.logging.Logger.getLogger("org.eclipse.jetty"));
+    /** The HTTP gateway's configuration; its {@code port} and {@code host} are the HTTP server's too. */
+    static final String HTTP_CONFIG = "conf/dev.kelpie.http.cfg";
+    static final String HTTP_PORT_PROPERTY = "org.osgi.service.http.port";
+    static final String HTTP_HOST_PROPERTY = "org.apache.felix.http.host";
 
     private final Options options;
     private final Path home;
@@ -124,6 +136,7 @@ public final class Main {
         if (System.getProperty(JUL_FORMAT) == null) {
             System.setProperty(JUL_FORMAT, "%1$tT %4$s %3$s: %5$s%6$s%n");
         }
+        QUIET_LOGGERS.forEach(l -> l.setLevel(java.util.logging.Level.WARNING));
         Files.createDirectories(home.resolve("data"));
         boolean exec = options.exec() != null;
         boolean interactive = !exec && interactive();
@@ -219,6 +232,9 @@ public final class Main {
         config.put("gosh.home", home.toString());
         // Gogo's shell bundle runs the profile and provides its commands, never a console: Kelpie's Console is it
         config.put("gosh.args", "--nointeractive");
+        // the HTTP server (Felix HTTP Jetty) listens where conf/dev.kelpie.http.cfg says, 127.0.0.1:8181 by
+        // default, never on Jetty's own default of every address
+        config.putAll(httpServerProperties(home.resolve(HTTP_CONFIG)));
         // -D overrides for any of these, and more framework properties
         for (String name : System.getProperties().stringPropertyNames()) {
             if (name.startsWith("org.osgi.") || name.startsWith("felix.") || name.startsWith("gosh.")) {
@@ -226,6 +242,26 @@ public final class Main {
             }
         }
         return config;
+    }
+
+    /**
+     * The HTTP server's port and host from the gateway's configuration file ({@code port}, default 8181;
+     * {@code host}, default 127.0.0.1), as Felix HTTP Jetty's framework properties. Read once at start.
+     */
+    static Map<String, String> httpServerProperties(Path cfg) {
+        java.util.Properties p = new java.util.Properties();
+        if (Files.isRegularFile(cfg)) {
+            try (InputStream in = Files.newInputStream(cfg)) {
+                p.load(in);
+            } catch (IOException | IllegalArgumentException e) {
+                System.err.println("warning: cannot read " + cfg + " (" + oneLine(e) + "); the HTTP server uses 127.0.0.1:8181");
+                p.clear();
+            }
+        }
+        Map<String, String> out = new HashMap<>();
+        out.put(HTTP_PORT_PROPERTY, p.getProperty("port", "8181").trim());
+        out.put(HTTP_HOST_PROPERTY, p.getProperty("host", "127.0.0.1").trim());
+        return out;
     }
 
     static List<Bundle> install(BundleContext context, Path dir) throws IOException, BundleException {
