@@ -347,7 +347,7 @@ final class Activation implements ActorContext {
         CompletableFuture<Void> durable = null;
         if (failure == null && state != null) {
             try {
-                durable = state.commitAsync();
+                durable = commitAsyncTimed(state);
             } catch (RuntimeException commitFailure) {
                 failure = commitFailure;
             }
@@ -420,6 +420,38 @@ final class Activation implements ActorContext {
         replies = null;
     }
 
+    /**
+     * Starts the commit of the turn's writes (null: it wrote nothing), timing the store's commit from its
+     * start until it is durable for {@link KelpieActorRuntime#storeCommitLatency}.
+     */
+    private CompletableFuture<Void> commitAsyncTimed(TurnState state) {
+        if (!state.hasWrites()) {
+            return state.commitAsync(); // still refuses a turn past the write cap
+        }
+        long start = System.nanoTime();
+        CompletableFuture<Void> durable = state.commitAsync();
+        if (durable == null) {
+            return null;
+        }
+        durable.whenComplete((v, t) -> {
+            if (t == null) {
+                runtime.commitLatency().record(System.nanoTime() - start);
+            }
+        });
+        return durable;
+    }
+
+    /** Commits the turn's writes and waits for them, timing the store's commit when there are any. */
+    private void commit(TurnState state) {
+        if (!state.hasWrites()) {
+            state.commit(); // still refuses a turn past the write cap
+            return;
+        }
+        long start = System.nanoTime();
+        state.commit();
+        runtime.commitLatency().record(System.nanoTime() - start);
+    }
+
     private TurnState newTurnState(String operation) {
         return new TurnState(id, operation, runtime.store(), type.type.limits().maxPayloadBytes(),
                 runtime.maxTurnWriteBytes());
@@ -470,6 +502,7 @@ final class Activation implements ActorContext {
             s.invocations.increment();
             if (failure != null) {
                 s.failures.increment();
+                s.failed(failure.reason());
                 if (timeoutMark == Reason.TIMEOUT) {
                     s.timeouts.increment();
                 }
@@ -634,7 +667,7 @@ final class Activation implements ActorContext {
         this.turn = null;
         if (failure == null && state != null) {
             try {
-                state.commit();
+                commit(state);
             } catch (RuntimeException commitFailure) {
                 failure = commitFailure;
             }

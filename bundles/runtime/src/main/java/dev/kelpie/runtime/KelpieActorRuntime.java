@@ -10,6 +10,7 @@ import dev.kelpie.api.actor.ActorRef;
 import dev.kelpie.api.actor.ActorRuntime;
 import dev.kelpie.api.actor.ActorType;
 import dev.kelpie.api.actor.ActorTypeStats;
+import dev.kelpie.api.actor.LatencyStats;
 import dev.kelpie.api.actor.MailboxFullException;
 import dev.kelpie.api.module.ModuleRegistry;
 import dev.kelpie.api.state.StateStore;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -137,6 +139,7 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
     private volatile long idleScanNanos = IDLE_SCAN_NANOS;
     private final CopyOnWriteArrayList<ActorLifecycleListener> lifecycleListeners = new CopyOnWriteArrayList<>();
     private final ActorMemoryBudget memoryBudget;
+    private final LatencyRecorder commitLatency = new LatencyRecorder();
     private final Thread watchdog;
     volatile TestHooks testHooks = TestHooks.NONE;
     private volatile boolean closed;
@@ -317,6 +320,25 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
         return Optional.ofNullable(t == null ? null : t.stats.snapshot(typeName));
     }
 
+    @Override
+    public Optional<LatencyStats> storeCommitLatency() {
+        return Optional.of(commitLatency.snapshot());
+    }
+
+    @Override
+    public OptionalLong memoryBudgetBytes() {
+        return OptionalLong.of(memoryBudget.limit());
+    }
+
+    @Override
+    public OptionalLong memoryBudgetUsedBytes() {
+        return OptionalLong.of(memoryBudget.used());
+    }
+
+    LatencyRecorder commitLatency() {
+        return commitLatency;
+    }
+
     /** Actors active now. */
     public int activeActors() {
         return activeCount.get();
@@ -386,6 +408,7 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
         int maxPayload = type.type.limits().maxPayloadBytes();
         if (length > maxPayload) {
             type.stats.rejected.increment();
+            type.stats.failed(Reason.PAYLOAD_TOO_LARGE);
             throw new ActorInvocationException(id, op, Reason.PAYLOAD_TOO_LARGE, "payload is " + length
                     + " bytes, over the limit of " + maxPayload + " bytes of type '" + id.namespace() + "'");
         }
@@ -404,6 +427,7 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
             }
             if (r == Activation.FULL) {
                 type.stats.rejected.increment();
+                type.stats.failed(Reason.MAILBOX_FULL);
                 return CompletableFuture.failedFuture(new MailboxFullException(id, op, capacity));
             }
             directory.remove(id, a); // retired between lookup and enqueue: look up again

@@ -1,6 +1,11 @@
 package dev.kelpie.runtime;
 
+import dev.kelpie.api.actor.ActorInvocationException.Reason;
 import dev.kelpie.api.actor.ActorTypeStats;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -17,7 +22,19 @@ final class TypeStats {
     final LongAdder passivations = new LongAdder();
     final LongAdder droppedOutputLines = new LongAdder();
     final AtomicInteger active = new AtomicInteger();
+    private final Map<Reason, LongAdder> byReason = new EnumMap<>(Reason.class);
     private final Recorder latency = new Recorder(3);
+
+    TypeStats() {
+        for (Reason r : Reason.values()) {
+            byReason.put(r, new LongAdder());
+        }
+    }
+
+    /** Counts a failed or rejected invocation under its reason. */
+    void failed(Reason reason) {
+        byReason.get(reason).increment();
+    }
     private final Histogram total = new Histogram(3);
 
     void recordLatency(long nanos) {
@@ -29,6 +46,17 @@ final class TypeStats {
         return new ActorTypeStats(type, invocations.sum(), failures.sum(), timeouts.sum(), rejected.sum(), active.get(),
                 activations.sum(), passivations.sum(), total.getValueAtPercentile(50), total.getValueAtPercentile(99),
                 total.getValueAtPercentile(99.9), total.getMaxValue(),
-                droppedOutputLines.sum());
+                droppedOutputLines.sum(), reasons());
+    }
+
+    private Map<String, Long> reasons() {
+        Map<String, Long> out = new TreeMap<>();
+        byReason.forEach((r, n) -> {
+            long count = n.sum();
+            if (count > 0) {
+                out.put(r.name().toLowerCase(Locale.ROOT), count);
+            }
+        });
+        return out;
     }
 }

@@ -2,6 +2,7 @@ package dev.kelpie.api.actor;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletionStage;
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -68,4 +69,22 @@ public interface ActorRuntime {
     List<ActorTypeStats> stats();
 
     Optional<ActorTypeStats> stats(String typeName);
+
+    /**
+     * Latency of the state store's commits of turns' writes so far (for metrics), or empty when the
+     * implementation does not measure it.
+     */
+    default Optional<LatencyStats> storeCommitLatency() {
+        return Optional.empty();
+    }
+
+    /** The linear-memory budget all active WASM actors share, in bytes, or empty when there is none. */
+    default OptionalLong memoryBudgetBytes() {
+        return OptionalLong.empty();
+    }
+
+    /** The bytes of the {@link #memoryBudgetBytes memory budget} active actors hold now, or empty without one. */
+    default OptionalLong memoryBudgetUsedBytes() {
+        return OptionalLong.empty();
+    }
 }
