@@ -8,7 +8,6 @@ import org.apache.felix.hc.api.Result;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.metatype.annotations.Designate;
 
 /**
  * The headroom of the memory budget all active WASM actors share: WARN at {@code memory_warn_percent} of it in
@@ -19,7 +18,7 @@ import org.osgi.service.metatype.annotations.Designate;
     HealthCheck.NAME + "=Kelpie memory budget headroom",
     HealthCheck.TAGS + "=" + HealthSettings.TAG
 })
-@Designate(ocd = HealthSettings.class)
+// the configuration is designated once, by WorkersCheck (the same PID)
 public final class MemoryBudgetCheck implements HealthCheck {
     private final ActorRuntime runtime;
     private final int warnPercent;
