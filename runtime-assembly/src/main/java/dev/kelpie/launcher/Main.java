@@ -85,7 +85,8 @@ public final class Main {
             "org.apache.felix.configadmin", "org.apache.felix.fileinstall");
     /** Loggers of libraries that say too much at INFO (kept here: java.util.logging holds loggers weakly). */
     private static final List<java.util.logging.Logger> QUIET_LOGGERS = List.of(
-            java.util.logging.Logger.getLogger("org.apache.aries.spifly"), java.util.logging.Logger.getLogger("org.eclipse.jetty"));
+            java.util.logging.Logger.getLogger("org.apache.aries.spifly"), java.util.logging.Logger.getLogger("org.eclipse.jetty"),
+            java.util.logging.Logger.getLogger("org.apache.felix.http"), java.util.logging.Logger.getLogger("org.apache.felix.hc"));
     /** The HTTP gateway's configuration; its {@code port} and {@code host} are the HTTP server's too. */
     static final String HTTP_CONFIG = "conf/dev.kelpie.http.cfg";
     static final String HTTP_PORT_PROPERTY = "org.osgi.service.http.port";
