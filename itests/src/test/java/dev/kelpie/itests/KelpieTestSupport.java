@@ -99,10 +99,25 @@ public abstract class KelpieTestSupport {
         options.add(systemProperty("felix.fileinstall.dir").value(deploy.toString()));
         options.add(frameworkProperty("felix.fileinstall.log.level").value("1"));
         options.add(systemProperty("org.ops4j.pax.logging.DefaultServiceLog.level").value("WARN"));
+        // The HTTP server (Felix HTTP Jetty) of this container: loopback, a port free now
+        options.add(frameworkProperty("org.osgi.service.http.port").value(String.valueOf(httpPort())));
+        options.add(frameworkProperty("org.apache.felix.http.host").value("127.0.0.1"));
         options.add(workingDirectory(work.resolve("exam-" + getClass().getSimpleName()).toString()));
         options.add(cleanCaches(true));
         return options.toArray(new Option[0]);
     }
+
+    /** The HTTP port of this test class's container, chosen free once. */
+    static synchronized int httpPort() throws IOException {
+        if (httpPort == 0) {
+            try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                httpPort = s.getLocalPort();
+            }
+        }
+        return httpPort;
+    }
+
+    private static int httpPort;
 
     /**
      * Every jar of the distribution's bundle folder, in name order, except the framework itself (the native

@@ -122,6 +122,21 @@ class HttpDistributionIT {
         assertError(send(request("/modules/" + type).DELETE()), 404, "not_found");
     }
 
+    @Test
+    void metricsAreScrapedAndHealthIsReported() throws Exception {
+        send(request("/actors/counter/metrics-probe/increment").POST(BodyPublishers.noBody()));
+        HttpResponse<String> metrics = send(request("/metrics").GET());
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain; version=0.0.4");
+        assertThat(metrics.body()).contains("# TYPE kelpie_actor_messages_total counter",
+                "kelpie_actor_active{type=\"counter\"} ", "kelpie_store_commit_latency_seconds_count ",
+                "kelpie_module_instances{module=");
+        HttpResponse<String> health = send(request("/health").GET());
+        assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
+        assertThat(health.body()).startsWith("{\"status\":\"OK\"").contains("Kelpie state store writable",
+                "Kelpie workers not starved", "Kelpie memory budget headroom");
+    }
+
     // ---------------------------------------------------------------------------------------------
 
     private static void assertError(HttpResponse<String> r, int status, String reason) {
