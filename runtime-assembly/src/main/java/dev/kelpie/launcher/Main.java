@@ -236,6 +236,9 @@ public final class Main {
         // the HTTP server (Felix HTTP Jetty) listens where conf/dev.kelpie.http.cfg says, 127.0.0.1:8181 by
         // default, never on Jetty's own default of every address
         config.putAll(httpServerProperties(home.resolve(HTTP_CONFIG)));
+        // Felix EventAdmin (under the health checks) prints warnings to stdout without a LogService, such as
+        // the interrupt of its thread at every stop: errors only
+        config.put("org.apache.felix.eventadmin.LogLevel", "1");
         // -D overrides for any of these, and more framework properties
         for (String name : System.getProperties().stringPropertyNames()) {
             if (name.startsWith("org.osgi.") || name.startsWith("felix.") || name.startsWith("gosh.")) {
