@@ -138,6 +138,7 @@ class ActorCommandsTest extends ShellTestSupport {
         assertThat(run("kelpie:adapters", sh::adapters)).isEqualTo("ADAPTER         SUPPLIES\n"
                 + "assemblyscript  env.abort env.trace env.seed\n"
                 + "go              kelpie_go.next_call wasi_snapshot_preview1.* wasi_unstable.*\n"
+                + "python          env.* wasi_snapshot_preview1.*\n"
                 + "tinygo          wasi_snapshot_preview1.* wasi_unstable.*\n"
                 + "wasi            wasi_snapshot_preview1.* wasi_unstable.*");
     }

@@ -91,6 +91,7 @@ class GogoCommandsTest extends ShellTestSupport {
                 assertThat(gogo(session, "kelpie:adapters")).isEqualTo("ADAPTER         SUPPLIES\n"
                 + "assemblyscript  env.abort env.trace env.seed\n"
                 + "go              kelpie_go.next_call wasi_snapshot_preview1.* wasi_unstable.*\n"
+                + "python          env.* wasi_snapshot_preview1.*\n"
                 + "tinygo          wasi_snapshot_preview1.* wasi_unstable.*\n"
                 + "wasi            wasi_snapshot_preview1.* wasi_unstable.*");
                 assertThat(gogo(session, "kelpie:deactivate counter c1")).isEqualTo("deactivated counter:c1");
