@@ -137,6 +137,18 @@ class HttpDistributionIT {
                 "Kelpie workers not starved", "Kelpie memory budget headroom");
     }
 
+    @Test
+    void theWebConsoleShowsTheKelpiePageBehindItsLogin() throws Exception {
+        String id = "console-" + UUID.randomUUID().toString().substring(0, 8);
+        send(request("/actors/counter/" + id + "/increment").POST(BodyPublishers.noBody()));
+        assertThat(send(request("/system/console/kelpie").GET()).statusCode()).isEqualTo(401);
+        String basic = "Basic " + java.util.Base64.getEncoder().encodeToString("admin:admin".getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> page = send(request("/system/console/kelpie").header("Authorization", basic).GET());
+        assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
+        assertThat(page.body()).contains("<title>Apache Felix Web Console - Kelpie</title>", "id=\"kelpie-modules\"",
+                "<tr><td>counter</td><td>wasm</td>", "id=\"kelpie-stats\"", "<td>counter:" + id + "</td>");
+    }
+
     // ---------------------------------------------------------------------------------------------
 
     private static void assertError(HttpResponse<String> r, int status, String reason) {
