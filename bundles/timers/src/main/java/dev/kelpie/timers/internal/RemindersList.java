@@ -31,11 +31,7 @@ public final class RemindersList implements HostFunction {
     }
 
     private ActorReminders reminders() {
-        ActorReminders s = reminders;
-        if (s == null) {
-            throw new IllegalStateException("reminders are not available: the service of bundle dev.kelpie.timers is not running");
-        }
-        return s;
+        return TimersHostFunctions.available(reminders, TimersHostFunctions.REMINDERS);
     }
 
     @Override

@@ -57,6 +57,17 @@ public final class TimersHostFunctions {
     }
 
     /** The calling actor's context, or an error naming the instance when the caller is no actor. */
+    /**
+     * The service a host function's optional dynamic reference holds, or the one error every timers host
+     * function gives while the timers bundle's service is not running.
+     */
+    static <T> T available(T service, String namespace) {
+        if (service == null) {
+            throw new IllegalStateException(namespace + " are not available: the service of bundle dev.kelpie.timers is not running");
+        }
+        return service;
+    }
+
     static ActorContext context(HostCall call, String namespace) {
         ActorContext context = call.callerContext(ActorContext.class);
         if (context == null) {

@@ -31,11 +31,7 @@ public final class TimersSet implements HostFunction {
     }
 
     private ActorTimers timers() {
-        ActorTimers s = timers;
-        if (s == null) {
-            throw new IllegalStateException("timers are not available: the service of bundle dev.kelpie.timers is not running");
-        }
-        return s;
+        return TimersHostFunctions.available(timers, TimersHostFunctions.TIMERS);
     }
 
     @Override
