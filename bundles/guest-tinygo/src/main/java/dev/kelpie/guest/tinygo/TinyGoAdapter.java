@@ -66,16 +66,16 @@ public final class TinyGoAdapter implements GuestAdapter {
         return LANGUAGE;
     }
 
-    /**
-     * {@link #SCORE} when the registry names the module's language {@code tinygo} and it imports nothing
-     * but {@code wapc} and WASI; else 0.
-     */
     /** WASI preview 1 (and {@code wasi_unstable}), for TinyGo's runtime. */
     @Override
     public java.util.List<String> supplies() {
         return java.util.List.of("wasi_snapshot_preview1.*", "wasi_unstable.*");
     }
 
+    /**
+     * {@link #SCORE} when the registry names the module's language {@code tinygo} and it imports nothing
+     * but {@code wapc} and WASI; else 0.
+     */
     @Override
     public int recognise(ModuleDescriptor module) {
         return LANGUAGE.equals(module.guestLanguage()) && WasiImports.importsOnlyWapcAndWasi(module) ? SCORE : 0;
