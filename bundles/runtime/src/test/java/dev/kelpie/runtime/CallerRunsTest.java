@@ -182,6 +182,9 @@ class CallerRunsTest {
         ActorRef ref = runtime.ref("counter", "c");
         ref.call("get", null);
 
+        // the turn on the worker is held on its read until the caller has given up: without this, a worker
+        // that finishes before the caller starts waiting hands back a completed reply, and nothing throws
+        store.close();
         Thread.currentThread().interrupt();
         try {
             assertThatThrownBy(() -> ref.call("increment", null))
@@ -192,6 +195,7 @@ class CallerRunsTest {
             assertThat(Thread.currentThread().isInterrupted()).as("the caller's own interrupt is kept").isTrue();
         } finally {
             Thread.interrupted();
+            store.open();
         }
         NativeActorRuntimeTest.waitUntil(() -> "1".equals(new String(ref.call("get", null), UTF_8)), Duration.ofSeconds(5));
         assertThat(store.countReaders).as("it ran on a worker").anyMatch(n -> n.startsWith("kelpie-actor-"));
