@@ -175,6 +175,7 @@ public final class ClusteredStateStore implements StateStore, AutoCloseable {
     @Override
     public long open(ActorId actor) {
         checkActor(actor, "open");
+        checkOpen();
         Outcome o = await(map.submitToKey(actor.toString(), new OpenProcessor(member)), actor, "opening the state of");
         StateRecord r = o.record();
         Opened fresh = new Opened(r.epoch(), new TreeMap<>(r.values()), r.bytes());
