@@ -76,21 +76,19 @@ final class BundleDeployments {
     private record Pending(Deployment deployment, ScheduledFuture<?> removal) {}
 
     /**
-     * A deployment on a deploy thread: the bundle, the types it had before (a hot swap) and the types it
-     * claimed. {@code outcome} is set on the extender's thread once the deploy thread is done.
+     * A deployment on a deploy thread: the bundle and the types it had before (a hot swap). {@code outcome}
+     * is set on the extender's thread once the deploy thread is done.
      */
     private static final class Running {
         final long bundleId;
         final String bundleName;
         final List<String> before;
-        final List<String> claimed;
         Outcome outcome;
 
-        Running(long bundleId, String bundleName, List<String> before, List<String> claimed) {
+        Running(long bundleId, String bundleName, List<String> before) {
             this.bundleId = bundleId;
             this.bundleName = bundleName;
             this.before = before;
-            this.claimed = claimed;
         }
     }
 
@@ -311,12 +309,10 @@ final class BundleDeployments {
             return;
         }
         List<String> before = takeBefore(id);
-        List<String> claimed = new ArrayList<>();
         for (ModuleHeader.Entry entry : entries) {
-            owners.put(entry.type(), id);
-            claimed.add(entry.type());
+            owners.put(entry.type(), id); // claimed now, in the order of the events
         }
-        Running r = new Running(id, name, before, claimed);
+        Running r = new Running(id, name, before);
         running.add(r);
         waiting.computeIfAbsent(id, k -> new ArrayDeque<>());
         try {
