@@ -62,6 +62,27 @@ class HttpDistributionIT {
             Thread.sleep(200);
         }
         base = URI.create("http://127.0.0.1:" + port);
+        // the HTTP server and the web console start alongside the deployments (not part of ready): wait for
+        // the gateway and the console's Kelpie page to answer
+        awaitAnswer("/types", 200, deadline);
+        awaitAnswer("/system/console/kelpie", 401, deadline);
+    }
+
+    private static void awaitAnswer(String path, int status, long deadline) throws Exception {
+        while (true) {
+            try {
+                if (send(request(path).GET()).statusCode() == status) {
+                    return;
+                }
+            } catch (IOException notListening) {
+                // not yet
+            }
+            if (!kelpie.isAlive() || System.nanoTime() > deadline) {
+                throw new AssertionError(path + " did not answer " + status + " within " + START_TIMEOUT.toSeconds()
+                        + " s; stderr:\n" + Files.readString(err));
+            }
+            Thread.sleep(100);
+        }
     }
 
     @AfterAll
