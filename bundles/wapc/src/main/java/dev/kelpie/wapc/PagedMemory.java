@@ -141,6 +141,11 @@ final class PagedMemory implements Memory {
         return n;
     }
 
+    /** Slots in the page tables (at least the memory's pages; far fewer than the cap's), for tests. */
+    int tableLength() {
+        return readable.length;
+    }
+
     /** Whether the shared budget has refused a growth of this memory (a state that depends on other instances). */
     boolean refusedByBudget() {
         return refusedByBudget > 0;
