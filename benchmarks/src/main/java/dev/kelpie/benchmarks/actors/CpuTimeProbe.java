@@ -11,6 +11,7 @@ import dev.kelpie.benchmarks.RawWapcHost;
 import dev.kelpie.benchmarks.WapcEchoBenchmark;
 import dev.kelpie.store.InMemoryStateStore;
 import dev.kelpie.wapc.WapcSettings;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -31,6 +32,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Activations ({@code guest} rust and assemblyscript; one op = one activation, or one instance):
  * <ul>
+ *   <li>{@code bareChicory}: {@link RawWapcHost} (Chicory's {@code ByteArrayMemory}, Kelpie's memory cap, the
+ *       waPC init) + echo 64 B, on the calling thread: a bare Chicory instance with nothing of Kelpie's;
  *   <li>{@code bare}: {@code ChicoryWapcHost.instantiate} with memory images off + echo 64 B + close, on
  *       the calling thread (the baseline the target is about);
  *   <li>{@code bareImaged}: the same with images on;
@@ -135,6 +138,17 @@ public final class CpuTimeProbe {
         String testbed = ActorBench.testbed(guest);
         byte[] payload = ActorBench.payload(64);
         List<Timed> cases = new ArrayList<>();
+        ActorBench rawBench = new ActorBench(new InMemoryStateStore(), ActorBench.settings(), WapcSettings.DEFAULTS);
+        CompiledModule rawCompiled = rawBench.install(testbed);
+        MemoryLimits rawLimits = ActivationBenchmark.kelpieLimits(rawCompiled);
+        byte[] echo = "echo".getBytes(StandardCharsets.UTF_8);
+        cases.add(new Timed(guest + " bareChicory (1 thread)", BATCH, () -> {
+            for (int i = 0; i < BATCH; i++) {
+                RawWapcHost raw = new RawWapcHost(ChicoryModule.of(rawCompiled).wasmModule(),
+                        ChicoryModule.of(rawCompiled).machineFactory(), rawLimits, true);
+                Guests.check(raw.call(echo, payload).length == payload.length, "echo");
+            }
+        }));
         for (boolean images : new boolean[] {false, true}) {
             ActorBench bare = new ActorBench(new InMemoryStateStore(), ActorBench.settings(),
                     WapcSettings.DEFAULTS.withMemoryImages(images));
