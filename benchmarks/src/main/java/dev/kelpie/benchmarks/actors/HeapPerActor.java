@@ -95,7 +95,7 @@ public final class HeapPerActor {
             }
             long bareOwn = 0;
             for (WapcInstance i : bare) {
-                bareOwn += ownPages(i);
+                bareOwn += ownBytes(i);
             }
             double[] bareBeyond = report("bare", n, barePages, before, mid, after);
             for (WapcInstance i : bare) {
@@ -137,7 +137,7 @@ public final class HeapPerActor {
             long smallPages = bench.runtime.actors().stream().mapToLong(ActiveActor::memoryPages).sum();
             double[] smallBeyond = report("actor2M", n, smallPages, before, mid, after);
 
-            double ownEach = (double) bareOwn / n;
+            double ownEach = (double) bareOwn / n / PAGE;
             System.out.printf(Locale.ROOT, "pages each instance holds of its own (written since it shared the image; the rest"
                     + " are the image's or the zero page, shared): %.2f of %.2f%n", ownEach, (double) barePages / n);
             System.out.printf(Locale.ROOT, "beyond its own pages (%.0f B each): bare %.0f B (2nd half %.0f B), actor %.0f B"
@@ -153,20 +153,20 @@ public final class HeapPerActor {
     }
 
     /**
-     * The pages an instance holds of its own: Kelpie's {@code PagedMemory} shares unwritten pages (the memory
-     * image's, the zero page) among instances; read by reflection (package-private, and absent before it).
-     * Chicory's {@code ByteArrayMemory} holds all its pages.
+     * The bytes of linear memory an instance holds of its own: Kelpie's {@code PagedMemory} shares unwritten
+     * 4 KiB blocks (the memory image's, the zero block) among instances; read by reflection (package-private,
+     * and absent before it). Chicory's {@code ByteArrayMemory} holds all its pages.
      */
-    private static long ownPages(WapcInstance wapc) {
+    private static long ownBytes(WapcInstance wapc) {
         try {
             java.lang.reflect.Field field = wapc.getClass().getDeclaredField("instance");
             field.setAccessible(true);
             Object memory = ((com.dylibso.chicory.runtime.Instance) field.get(wapc)).memory();
-            java.lang.reflect.Method own = memory.getClass().getDeclaredMethod("ownPages");
+            java.lang.reflect.Method own = memory.getClass().getDeclaredMethod("ownBytes");
             own.setAccessible(true);
             return ((Number) own.invoke(memory)).longValue();
         } catch (NoSuchMethodException e) {
-            return wapc.memoryPages();
+            return wapc.memoryPages() * PAGE;
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot read the instance's own pages", e);
         }

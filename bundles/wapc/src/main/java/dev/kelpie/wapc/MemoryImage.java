@@ -17,10 +17,10 @@ import java.util.function.Function;
 
 /**
  * The state of an instance right after its initialisation ({@code _start}, {@code _initialize},
- * {@code wapc_init}): its memory's pages (those not all zero), its mutable globals, and its
+ * {@code wapc_init}): its memory's 4 KiB blocks (those not all zero), its mutable globals, and its
  * tables when init changed them. A new instance of the same compiled module built without the module's
  * data segments and without running init, then {@link #restore restored}, is in the same state as one
- * initialised normally. Immutable: one image serves any number of instances, which share its pages copy-on-write.
+ * initialised normally. Immutable: one image serves any number of instances, which share its blocks copy-on-write.
  *
  * <p>Taking an image is two steps on the instance being initialised normally: {@link Before#of} right
  * after Chicory built it, and {@link Before#capture} after init.
@@ -28,8 +28,8 @@ import java.util.function.Function;
 final class MemoryImage {
     private final int pages;
     /**
-     * The memory's pages after init, null where all zero. Shared by every restored instance's
-     * {@link PagedMemory} until it writes a page (then it copies it), so never written.
+     * The memory after init in {@link PagedMemory#BLOCK}-byte blocks, null where all zero. Shared by every
+     * restored instance's {@link PagedMemory} until it writes a block (then it copies it), so never written.
      */
     private final byte[][] content;
     private final int[] globalIndexes;
@@ -93,7 +93,7 @@ final class MemoryImage {
         return pages;
     }
 
-    /** Bytes of memory the image holds (its pages that are not all zero). */
+    /** Bytes of memory the image holds (its blocks that are not all zero). */
     int storedBytes() {
         int n = 0;
         for (byte[] page : content) {
@@ -127,7 +127,7 @@ final class MemoryImage {
     /**
      * Copies the image into an instance built from the same module with {@link #restoredSegments()} and a
      * {@link PagedMemory}: grows its memory to the image's pages (through the instance's memory, so a budget
-     * is charged as growth by init would be), shares the image's pages with it (copied on its first write to
+     * is charged as growth by init would be), shares the image's blocks with it (copied on its first write to
      * each), sets the mutable globals and the tables init changed.
      *
      * @throws ModuleInstantiationException when the memory or a table cannot grow to the image's size
@@ -237,16 +237,16 @@ final class MemoryImage {
         private static MemoryImage of(int start, Memory memory, int[] globalIndexes, long[] lows, long[] highs, int[][] tables,
                 DataSegment[] segments) {
             int pages = memory.pages();
-            byte[][] content = new byte[pages][];
-            for (int p = 0; p < pages; p++) {
-                byte[] page = memory.readBytes(p * Memory.PAGE_SIZE, Memory.PAGE_SIZE); // a copy: the image's own
-                content[p] = allZero(page) ? null : page;
+            byte[][] content = new byte[pages * (Memory.PAGE_SIZE / PagedMemory.BLOCK)][];
+            for (int i = 0; i < content.length; i++) {
+                byte[] block = memory.readBytes(i * PagedMemory.BLOCK, PagedMemory.BLOCK); // a copy: the image's own
+                content[i] = allZero(block) ? null : block;
             }
             return new MemoryImage(start, pages, content, globalIndexes, lows, highs, tables, segments);
         }
 
-        private static boolean allZero(byte[] page) {
-            for (byte b : page) {
+        private static boolean allZero(byte[] block) {
+            for (byte b : block) {
                 if (b != 0) {
                     return false;
                 }

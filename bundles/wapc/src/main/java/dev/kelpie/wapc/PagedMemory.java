@@ -17,26 +17,26 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * Every instance's linear memory: 64 KiB pages allocated on first write, a page table that grows with
- * {@code memory.grow} (not sized for the cap), pages shared copy-on-write with a {@link MemoryImage}, and
+ * Every instance's linear memory: 4 KiB blocks allocated on first write, a block table that grows with
+ * {@code memory.grow} (not sized for the cap), blocks shared copy-on-write with a {@link MemoryImage}, and
  * growth drawn from a shared budget.
  *
  * <ul>
- *   <li><b>Two page tables.</b> {@code readable[i]} is page i for loads: the shared zero page, a page of an
- *       image, or the instance's own page. {@code writable[i]} is the instance's own page i, or null while
- *       page i is shared; a store to such a page first copies it ({@link #own}). Every store path (loads and
- *       stores of every width, bulk write, fill, copy, data segments, atomics through {@link #lock}) takes its
- *       page from {@code writable}, so a shared page (the zero page, an image's) is never written. Both
- *       tables have null beyond the memory's pages, so an access out of bounds fails on the table itself and
- *       costs the in-bounds path nothing, as in Chicory's {@code ByteArrayMemory}.</li>
- *   <li><b>No zeroing.</b> New pages (initial or grown) are the shared zero page until written: growing
+ *   <li><b>Two block tables.</b> {@code readable[i]} is block i for loads: the shared zero block, a block
+ *       of an image, or the instance's own block. {@code writable[i]} is the instance's own block i, or null
+ *       while block i is shared; a store to such a block first copies it ({@link #own}). Every store path
+ *       (stores of every width, bulk write, fill, copy, data segments, atomics through {@link #lock}) takes
+ *       its block from {@code writable}, so a shared block (the zero block, an image's) is never written.
+ *       Both tables have null beyond the memory's end, so an access out of bounds fails on the table itself
+ *       and costs the in-bounds path nothing, as in Chicory's {@code ByteArrayMemory}.</li>
+ *   <li><b>No zeroing.</b> New pages (initial or grown) are the shared zero block until written: growing
  *       allocates nothing but the tables, and {@link #zero()} only resets them.</li>
  *   <li><b>Budget.</b> With a {@link MemoryAccount}, {@link #grow} first reserves the new pages' bytes
  *       (charged in full, whether or not they are ever written); a refused reservation makes
  *       {@code memory.grow} return -1, as at the cap. The initial pages are reserved by the host before the
  *       instance is built.</li>
  *   <li><b>Restored instances.</b> An instance restored from an image installs the image's data segments
- *       (active ones dropped) instead of the module's, then shares the image's pages ({@link #share}).</li>
+ *       (active ones dropped) instead of the module's, then shares the image's blocks ({@link #share}).</li>
  * </ul>
  *
  * <p>Not for shared memories (the threads proposal): the host never builds one, and this memory keeps no
@@ -49,11 +49,19 @@ final class PagedMemory implements Memory {
     private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle FLOAT = MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle DOUBLE = MethodHandles.byteArrayViewVarHandle(double[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final int SHIFT = 16;
-    private static final int MASK = PAGE_SIZE - 1;
-    private static final byte[][] NO_PAGES = new byte[0][];
-    /** The page every page is until written. Never written: stores go through {@link #writable}. */
-    static final byte[] ZERO = new byte[PAGE_SIZE];
+    /** log2 of {@link #BLOCK}. */
+    private static final int SHIFT = 12;
+    /**
+     * The unit of the page tables and of copy-on-write: 4 KiB, a sixteenth of a wasm page, so that a first
+     * call that writes a few bytes here and there (a stack frame, an allocator's state, a payload) copies a
+     * few blocks, not whole 64 KiB pages.
+     */
+    static final int BLOCK = 1 << SHIFT;
+    private static final int BLOCKS_PER_PAGE = PAGE_SIZE / BLOCK;
+    private static final int MASK = BLOCK - 1;
+    private static final byte[][] NO_BLOCKS = new byte[0][];
+    /** The block every block is until written. Never written: stores go through {@link #writable}. */
+    static final byte[] ZERO = new byte[BLOCK];
 
     private final MemoryLimits limits;
     private final int maximumPages;
@@ -86,8 +94,8 @@ final class PagedMemory implements Memory {
             throw new IllegalArgumentException("initial memory of " + initial + " pages exceeds its maximum of "
                     + maximumPages + " pages");
         }
-        this.readable = initial == 0 ? NO_PAGES : new byte[initial][];
-        this.writable = initial == 0 ? NO_PAGES : new byte[initial][];
+        this.readable = initial == 0 ? NO_BLOCKS : new byte[initial * BLOCKS_PER_PAGE][];
+        this.writable = initial == 0 ? NO_BLOCKS : new byte[initial * BLOCKS_PER_PAGE][];
         Arrays.fill(readable, ZERO);
         this.pages = initial;
     }
@@ -98,30 +106,31 @@ final class PagedMemory implements Memory {
 
     // ---- pages ----
 
-    /** The instance's own page {@code index}, copying it from the shared page first; out of bounds past the memory. */
-    private byte[] writablePage(int index) {
+    /** The instance's own block {@code index}, copying it from the shared block first; out of bounds past the memory. */
+    private byte[] writableBlock(int index) {
         byte[] page = writable[index];
         return page != null ? page : own(index);
     }
 
     private byte[] own(int index) {
-        if (index >= pages) {
+        if (index >= pages * BLOCKS_PER_PAGE) {
             throw new IndexOutOfBoundsException(index);
         }
         byte[] shared = readable[index];
-        byte[] page = shared == ZERO ? new byte[PAGE_SIZE] : shared.clone();
+        byte[] page = shared == ZERO ? new byte[BLOCK] : shared.clone();
         readable[index] = page;
         writable[index] = page;
         return page;
     }
 
     /**
-     * Shares an image's pages: page i becomes {@code image[i]} (the zero page where null) until written. The
-     * memory must already have at least as many pages. The arrays are never written through this memory.
+     * Shares an image's blocks ({@link #BLOCK} bytes each): block i becomes {@code image[i]} (the zero block
+     * where null) until written. The memory must already be at least as large. The arrays are never written
+     * through this memory.
      */
     void share(byte[][] image) {
-        if (image.length > pages) {
-            throw new IllegalStateException("an image of " + image.length + " pages does not fit " + pages + " pages");
+        if (image.length > pages * BLOCKS_PER_PAGE) {
+            throw new IllegalStateException("an image of " + image.length + " blocks does not fit " + pages + " pages");
         }
         for (int i = 0; i < image.length; i++) {
             readable[i] = image[i] == null ? ZERO : image[i];
@@ -129,19 +138,19 @@ final class PagedMemory implements Memory {
         }
     }
 
-    /** Pages this memory holds of its own (written since allocation or sharing), for tests and measurements. */
-    int ownPages() {
-        int n = 0;
-        int count = pages;
+    /** Bytes this memory holds of its own (blocks written since allocation or sharing), for tests and measurements. */
+    long ownBytes() {
+        long n = 0;
+        int count = pages * BLOCKS_PER_PAGE;
         for (int i = 0; i < count; i++) {
             if (writable[i] != null) {
-                n++;
+                n += BLOCK;
             }
         }
         return n;
     }
 
-    /** Slots in the page tables (at least the memory's pages; far fewer than the cap's), for tests. */
+    /** Slots in the page tables, one per block (as many as the memory's blocks, not the cap's), for tests. */
     int tableLength() {
         return readable.length;
     }
@@ -172,14 +181,14 @@ final class PagedMemory implements Memory {
             return -1;
         }
         try {
-            int count = (int) next;
-            if (count > readable.length) {
-                int capacity = (int) Math.min(maximumPages, Math.max(count, 2L * readable.length));
+            int blocks = (int) next * BLOCKS_PER_PAGE;
+            if (blocks > readable.length) {
+                int capacity = (int) Math.min((long) maximumPages * BLOCKS_PER_PAGE, Math.max(blocks, 2L * readable.length));
                 readable = Arrays.copyOf(readable, capacity);
                 writable = Arrays.copyOf(writable, capacity);
             }
-            Arrays.fill(readable, previous, count, ZERO);
-            pages = count;
+            Arrays.fill(readable, previous * BLOCKS_PER_PAGE, blocks, ZERO);
+            pages = (int) next;
         } catch (RuntimeException | Error e) {
             if (account != null) {
                 account.unreserve(bytes);
@@ -313,8 +322,8 @@ final class PagedMemory implements Memory {
         check(address, size);
         while (size > 0) {
             int at = address & MASK;
-            int chunk = Math.min(size, PAGE_SIZE - at);
-            System.arraycopy(data, offset, writablePage(address >>> SHIFT), at, chunk);
+            int chunk = Math.min(size, BLOCK - at);
+            System.arraycopy(data, offset, writableBlock(address >>> SHIFT), at, chunk);
             address += chunk;
             offset += chunk;
             size -= chunk;
@@ -328,7 +337,7 @@ final class PagedMemory implements Memory {
         int done = 0;
         while (done < length) {
             int at = address & MASK;
-            int chunk = Math.min(length - done, PAGE_SIZE - at);
+            int chunk = Math.min(length - done, BLOCK - at);
             System.arraycopy(readable[address >>> SHIFT], at, result, done, chunk);
             address += chunk;
             done += chunk;
@@ -338,7 +347,7 @@ final class PagedMemory implements Memory {
 
     @Override
     public void zero() {
-        int count = pages;
+        int count = pages * BLOCKS_PER_PAGE;
         Arrays.fill(readable, 0, count, ZERO);
         Arrays.fill(writable, 0, count, null);
     }
@@ -350,13 +359,13 @@ final class PagedMemory implements Memory {
         int address = from;
         while (size > 0) {
             int at = address & MASK;
-            int chunk = Math.min(size, PAGE_SIZE - at);
+            int chunk = Math.min(size, BLOCK - at);
             int index = address >>> SHIFT;
-            if (value == 0 && chunk == PAGE_SIZE) {
-                readable[index] = ZERO; // a whole page of zeros: share the zero page again
+            if (value == 0 && chunk == BLOCK) {
+                readable[index] = ZERO; // a whole block of zeros: share the zero block again
                 writable[index] = null;
             } else {
-                Arrays.fill(writablePage(index), at, at + chunk, value);
+                Arrays.fill(writableBlock(index), at, at + chunk, value);
             }
             address += chunk;
             size -= chunk;
@@ -374,8 +383,8 @@ final class PagedMemory implements Memory {
             while (size > 0) {
                 int to = destination & MASK;
                 int from = source & MASK;
-                int chunk = Math.min(size, PAGE_SIZE - Math.max(to, from));
-                byte[] target = writablePage(destination >>> SHIFT); // before the source: it may be the same page
+                int chunk = Math.min(size, BLOCK - Math.max(to, from));
+                byte[] target = writableBlock(destination >>> SHIFT); // before the source: it may be the same page
                 System.arraycopy(readable[source >>> SHIFT], from, target, to, chunk);
                 destination += chunk;
                 source += chunk;
@@ -388,7 +397,7 @@ final class PagedMemory implements Memory {
                 int toEnd = ((destinationEnd - 1) & MASK) + 1;
                 int fromEnd = ((sourceEnd - 1) & MASK) + 1;
                 int chunk = Math.min(size, Math.min(toEnd, fromEnd));
-                byte[] target = writablePage((destinationEnd - 1) >>> SHIFT);
+                byte[] target = writableBlock((destinationEnd - 1) >>> SHIFT);
                 System.arraycopy(readable[(sourceEnd - 1) >>> SHIFT], fromEnd - chunk, target, toEnd - chunk, chunk);
                 destinationEnd -= chunk;
                 sourceEnd -= chunk;
@@ -411,7 +420,7 @@ final class PagedMemory implements Memory {
     @Override
     public short readShort(int address) {
         int at = address & MASK;
-        if (at <= PAGE_SIZE - 2) {
+        if (at <= BLOCK - 2) {
             try {
                 return (short) SHORT.get(readable[address >>> SHIFT], at);
             } catch (RuntimeException e) {
@@ -429,7 +438,7 @@ final class PagedMemory implements Memory {
     @Override
     public int readInt(int address) {
         int at = address & MASK;
-        if (at <= PAGE_SIZE - 4) {
+        if (at <= BLOCK - 4) {
             try {
                 return (int) INT.get(readable[address >>> SHIFT], at);
             } catch (RuntimeException e) {
@@ -442,7 +451,7 @@ final class PagedMemory implements Memory {
     @Override
     public long readLong(int address) {
         int at = address & MASK;
-        if (at <= PAGE_SIZE - 8) {
+        if (at <= BLOCK - 8) {
             try {
                 return (long) LONG.get(readable[address >>> SHIFT], at);
             } catch (RuntimeException e) {
@@ -455,7 +464,7 @@ final class PagedMemory implements Memory {
     @Override
     public float readFloat(int address) {
         int at = address & MASK;
-        if (at <= PAGE_SIZE - 4) {
+        if (at <= BLOCK - 4) {
             try {
                 return (float) FLOAT.get(readable[address >>> SHIFT], at);
             } catch (RuntimeException e) {
@@ -473,7 +482,7 @@ final class PagedMemory implements Memory {
     @Override
     public double readDouble(int address) {
         int at = address & MASK;
-        if (at <= PAGE_SIZE - 8) {
+        if (at <= BLOCK - 8) {
             try {
                 return (double) DOUBLE.get(readable[address >>> SHIFT], at);
             } catch (RuntimeException e) {
@@ -504,7 +513,7 @@ final class PagedMemory implements Memory {
     @Override
     public void writeByte(int address, byte value) {
         try {
-            writablePage(address >>> SHIFT)[address & MASK] = value;
+            writableBlock(address >>> SHIFT)[address & MASK] = value;
         } catch (RuntimeException e) {
             throw outOfBounds(e, address, 1);
         }
@@ -513,9 +522,9 @@ final class PagedMemory implements Memory {
     @Override
     public void writeShort(int address, short value) {
         int at = address & MASK;
-        if (at <= PAGE_SIZE - 2) {
+        if (at <= BLOCK - 2) {
             try {
-                SHORT.set(writablePage(address >>> SHIFT), at, value);
+                SHORT.set(writableBlock(address >>> SHIFT), at, value);
             } catch (RuntimeException e) {
                 throw outOfBounds(e, address, 2);
             }
@@ -527,9 +536,9 @@ final class PagedMemory implements Memory {
     @Override
     public void writeI32(int address, int value) {
         int at = address & MASK;
-        if (at <= PAGE_SIZE - 4) {
+        if (at <= BLOCK - 4) {
             try {
-                INT.set(writablePage(address >>> SHIFT), at, value);
+                INT.set(writableBlock(address >>> SHIFT), at, value);
             } catch (RuntimeException e) {
                 throw outOfBounds(e, address, 4);
             }
@@ -541,9 +550,9 @@ final class PagedMemory implements Memory {
     @Override
     public void writeLong(int address, long value) {
         int at = address & MASK;
-        if (at <= PAGE_SIZE - 8) {
+        if (at <= BLOCK - 8) {
             try {
-                LONG.set(writablePage(address >>> SHIFT), at, value);
+                LONG.set(writableBlock(address >>> SHIFT), at, value);
             } catch (RuntimeException e) {
                 throw outOfBounds(e, address, 8);
             }
@@ -555,9 +564,9 @@ final class PagedMemory implements Memory {
     @Override
     public void writeF32(int address, float value) {
         int at = address & MASK;
-        if (at <= PAGE_SIZE - 4) {
+        if (at <= BLOCK - 4) {
             try {
-                FLOAT.set(writablePage(address >>> SHIFT), at, value);
+                FLOAT.set(writableBlock(address >>> SHIFT), at, value);
             } catch (RuntimeException e) {
                 throw outOfBounds(e, address, 4);
             }
@@ -569,9 +578,9 @@ final class PagedMemory implements Memory {
     @Override
     public void writeF64(int address, double value) {
         int at = address & MASK;
-        if (at <= PAGE_SIZE - 8) {
+        if (at <= BLOCK - 8) {
             try {
-                DOUBLE.set(writablePage(address >>> SHIFT), at, value);
+                DOUBLE.set(writableBlock(address >>> SHIFT), at, value);
             } catch (RuntimeException e) {
                 throw outOfBounds(e, address, 8);
             }
@@ -585,7 +594,7 @@ final class PagedMemory implements Memory {
         check(address, size);
         for (int i = 0; i < size; i++) {
             int a = address + i;
-            writablePage(a >>> SHIFT)[a & MASK] = (byte) (value >>> (8 * i));
+            writableBlock(a >>> SHIFT)[a & MASK] = (byte) (value >>> (8 * i));
         }
     }
 }

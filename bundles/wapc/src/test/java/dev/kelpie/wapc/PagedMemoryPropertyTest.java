@@ -20,7 +20,7 @@ import net.jqwik.api.Tuple;
 /**
  * {@link PagedMemory} behaves as Chicory's {@link ByteArrayMemory} on random sequences of operations: the
  * same values, the same failures (a trap where it traps), the same size and the same bytes after every
- * step. Addresses gather at page boundaries and at the end of memory, where the two differ in how they
+ * step. Addresses gather at block (and so page) boundaries and at the end of memory, where the two differ in how they
  * find a page. The paged memory starts either empty or sharing an image's pages (copy-on-write), and the
  * image must be unchanged at the end.
  */
@@ -55,8 +55,8 @@ class PagedMemoryPropertyTest {
 
     @Provide
     Arbitrary<List<Op>> operations() {
-        Arbitrary<Integer> near = Combinators.combine(Arbitraries.integers().between(0, MAXIMUM),
-                Arbitraries.integers().between(-9, 9)).as((page, delta) -> page * PAGE + delta);
+        Arbitrary<Integer> near = Combinators.combine(Arbitraries.integers().between(0, MAXIMUM * PAGE / PagedMemory.BLOCK),
+                Arbitraries.integers().between(-9, 9)).as((block, delta) -> block * PagedMemory.BLOCK + delta);
         Arbitrary<Integer> address = Arbitraries.frequencyOf(
                 Tuple.of(6, near),
                 Tuple.of(3, Arbitraries.integers().between(0, MAXIMUM * PAGE)),
@@ -97,7 +97,7 @@ class PagedMemoryPropertyTest {
                 case 20: return "" + m.atomicCmpxchgLong(op.a & ~7, m.readLong(op.b & ~7), op.value);
                 case 21: return "" + m.readF32(op.a) + "/" + m.readF64(op.a) + "/" + m.readI16(op.a) + "/" + m.readI32(op.a);
                 case 22: m.write(op.a, bytes(op)); return "ok";
-                default: m.writeByte(op.a | (PAGE - 1), (byte) op.value); return "ok";
+                default: m.writeByte(op.a | (PagedMemory.BLOCK - 1), (byte) op.value); return "ok";
             }
         } catch (RuntimeException e) {
             return e.getClass().getName();
@@ -113,13 +113,17 @@ class PagedMemoryPropertyTest {
         return data;
     }
 
+    /** Three pages in blocks: some zero (null), the others with a pattern. */
     private static byte[][] image() {
-        byte[][] image = new byte[INITIAL + 1][];
-        image[0] = new byte[PAGE];
-        image[2] = new byte[PAGE];
-        for (int i = 0; i < PAGE; i += 7) {
-            image[0][i] = (byte) i;
-            image[2][PAGE - 1 - i] = (byte) (i >>> 3);
+        byte[][] image = new byte[(INITIAL + 1) * PAGE / PagedMemory.BLOCK][];
+        for (int b = 0; b < image.length; b++) {
+            if (b % 5 == 2) {
+                continue;
+            }
+            image[b] = new byte[PagedMemory.BLOCK];
+            for (int i = b % 3; i < PagedMemory.BLOCK; i += 7) {
+                image[b][i] = (byte) (i + b);
+            }
         }
         return image;
     }
@@ -134,9 +138,9 @@ class PagedMemoryPropertyTest {
             reference.grow(1);
             paged.grow(1);
             paged.share(image);
-            for (int p = 0; p < image.length; p++) {
-                if (image[p] != null) {
-                    reference.write(p * PAGE, image[p]);
+            for (int b = 0; b < image.length; b++) {
+                if (image[b] != null) {
+                    reference.write(b * PagedMemory.BLOCK, image[b]);
                 }
             }
         }

@@ -128,12 +128,12 @@ class PagedMemoryTest {
     }
 
     @Test
-    void growingAllocatesNoPagesUntilTheyAreWritten() {
+    void growingAllocatesNoBlocksUntilTheyAreWritten() {
         PagedMemory m = memory(2, 4096);
         assertThat(m.grow(100)).isEqualTo(2);
-        assertThat(m.ownPages()).isZero();
+        assertThat(m.ownBytes()).isZero();
         m.writeByte(50 * PAGE + 3, (byte) 9);
-        assertThat(m.ownPages()).isEqualTo(1);
+        assertThat(m.ownBytes()).as("one block").isEqualTo(PagedMemory.BLOCK);
         assertThat(m.read(50 * PAGE + 3)).isEqualTo((byte) 9);
         assertThat(m.read(51 * PAGE + 3)).isZero();
     }
@@ -186,16 +186,16 @@ class PagedMemoryTest {
         assertThat(m.read(PAGE - 11)).isZero();
         assertThat(m.readBytes(PAGE - 10, PAGE + 20)).containsOnly(7);
         assertThat(m.read(2 * PAGE + 10)).isZero();
-        assertThat(m.ownPages()).isEqualTo(3);
+        assertThat(m.ownBytes()).as("page 1 and a block either side").isEqualTo(PAGE + 2L * PagedMemory.BLOCK);
         m.fill((byte) 0, PAGE, 2 * PAGE);
-        assertThat(m.ownPages()).isEqualTo(2);
+        assertThat(m.ownBytes()).isEqualTo(2L * PagedMemory.BLOCK);
         assertThat(m.readBytes(PAGE, PAGE)).containsOnly(0);
         m.writeByte(PAGE + 1, (byte) 5);
         assertThat(PagedMemory.ZERO).as("the zero page is never written").containsOnly(0);
         assertThatThrownBy(() -> m.fill((byte) 1, 2 * PAGE, 3 * PAGE + 1)).isInstanceOf(WasmRuntimeException.class);
         assertThatThrownBy(() -> m.fill((byte) 1, 10, 5)).isInstanceOf(WasmRuntimeException.class);
         m.zero();
-        assertThat(m.ownPages()).isZero();
+        assertThat(m.ownBytes()).isZero();
         assertThat(m.readBytes(0, 3 * PAGE)).containsOnly(0);
     }
 
@@ -247,13 +247,15 @@ class PagedMemoryTest {
             m -> m.writeString(PAGE + 5, "x"), m -> m.zero(), m -> m.fill((byte) 0, 0, 3 * PAGE));
 
     @Test
-    void sharedImagePagesAreCopiedOnWriteAndNeverChange() {
-        byte[][] image = new byte[3][];
-        image[0] = new byte[PAGE];
-        image[1] = new byte[PAGE];
-        Arrays.fill(image[0], (byte) 1);
-        Arrays.fill(image[1], (byte) 1);
-        byte[] untouched = image[0].clone();
+    void sharedImageBlocksAreCopiedOnWriteAndNeverChange() {
+        byte[][] image = new byte[3 * PAGE / PagedMemory.BLOCK][];
+        for (int i = 0; i < image.length; i++) {
+            if (i % 7 != 3) { // some zero blocks (null) among them
+                image[i] = new byte[PagedMemory.BLOCK];
+                Arrays.fill(image[i], (byte) 1);
+            }
+        }
+        byte[][] untouched = Arrays.stream(image).map(b -> b == null ? null : b.clone()).toArray(byte[][]::new);
         for (int i = 0; i < STORES.size(); i++) {
             PagedMemory a = memory(1, 3);
             PagedMemory b = memory(1, 3);
@@ -263,28 +265,26 @@ class PagedMemoryTest {
             }
             byte[] before = b.readBytes(0, 3 * PAGE);
             STORES.get(i).accept(a);
-            assertThat(image[0]).as("store %d: image page 0", i).isEqualTo(untouched);
-            assertThat(image[1]).as("store %d: image page 1", i).isEqualTo(untouched);
-            assertThat(image[2]).as("store %d: image page 2 (zero)", i).isNull();
-            assertThat(PagedMemory.ZERO).as("store %d: the zero page", i).containsOnly(0);
+            assertThat(image).as("store %d: the image", i).isDeepEqualTo(untouched);
+            assertThat(PagedMemory.ZERO).as("store %d: the zero block", i).containsOnly(0);
             assertThat(b.readBytes(0, 3 * PAGE)).as("store %d: the other memory", i).isEqualTo(before);
         }
     }
 
     @Test
-    void aSharedPageIsCopiedOnceAndReadsSeeTheCopy() {
-        byte[][] image = {new byte[PAGE]};
+    void aSharedBlockIsCopiedOnceAndReadsSeeTheCopy() {
+        byte[][] image = {new byte[PagedMemory.BLOCK]};
         image[0][10] = 4;
         PagedMemory m = memory(1, 1);
         m.share(image);
         assertThat(m.read(10)).isEqualTo((byte) 4);
-        assertThat(m.ownPages()).isZero();
+        assertThat(m.ownBytes()).isZero();
         m.writeByte(11, (byte) 5);
         m.writeByte(12, (byte) 6);
-        assertThat(m.ownPages()).isEqualTo(1);
+        assertThat(m.ownBytes()).isEqualTo(PagedMemory.BLOCK);
         assertThat(m.readBytes(10, 3)).containsExactly(4, 5, 6);
         assertThat(image[0][11]).isZero();
-        assertThatThrownBy(() -> m.share(new byte[2][])).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> m.share(new byte[PAGE / PagedMemory.BLOCK + 1][])).isInstanceOf(IllegalStateException.class);
     }
 
     @Test
@@ -312,14 +312,18 @@ class PagedMemoryTest {
     }
 
     @Test
-    void thePageTableGrowsWithTheMemoryNotTheCap() {
+    void theBlockTableGrowsWithTheMemoryNotTheCap() {
+        int perPage = PAGE / PagedMemory.BLOCK;
         PagedMemory m = memory(3, 4096);
-        assertThat(m.tableLength()).isEqualTo(3);
+        assertThat(m.tableLength()).isEqualTo(3 * perPage);
         m.grow(1);
-        assertThat(m.tableLength()).isBetween(4, 8);
+        assertThat(m.tableLength()).isBetween(4 * perPage, 8 * perPage);
         m.grow(100);
-        assertThat(m.tableLength()).isBetween(104, 208);
-        assertThat(memory(1, 2).tableLength()).isEqualTo(1);
+        assertThat(m.tableLength()).isBetween(104 * perPage, 208 * perPage);
+        assertThat(memory(1, 2).tableLength()).isEqualTo(perPage);
+        PagedMemory capped = memory(1, 3);
+        capped.grow(2);
+        assertThat(capped.tableLength()).as("never past the cap").isEqualTo(3 * perPage);
     }
 
     // ---- through a guest ----
