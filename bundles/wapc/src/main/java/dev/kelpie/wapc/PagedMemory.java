@@ -361,10 +361,7 @@ final class PagedMemory implements Memory {
             int at = address & MASK;
             int chunk = Math.min(size, BLOCK - at);
             int index = address >>> SHIFT;
-            if (value == 0 && chunk == BLOCK) {
-                readable[index] = ZERO; // a whole block of zeros: share the zero block again
-                writable[index] = null;
-            } else {
+            if (value != 0 || writable[index] != null || readable[index] != ZERO) { // zeros on the zero block: nothing to do
                 Arrays.fill(writableBlock(index), at, at + chunk, value);
             }
             address += chunk;

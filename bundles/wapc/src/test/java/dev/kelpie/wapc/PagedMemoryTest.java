@@ -180,7 +180,7 @@ class PagedMemoryTest {
     }
 
     @Test
-    void fillAcrossPagesAndZeroFillsShareTheZeroPageAgain() {
+    void fillAcrossPagesAndZerosOnTheZeroBlockAllocateNothing() {
         PagedMemory m = memory(3, 3);
         m.fill((byte) 7, PAGE - 10, 2 * PAGE + 10);
         assertThat(m.read(PAGE - 11)).isZero();
@@ -188,8 +188,11 @@ class PagedMemoryTest {
         assertThat(m.read(2 * PAGE + 10)).isZero();
         assertThat(m.ownBytes()).as("page 1 and a block either side").isEqualTo(PAGE + 2L * PagedMemory.BLOCK);
         m.fill((byte) 0, PAGE, 2 * PAGE);
-        assertThat(m.ownBytes()).isEqualTo(2L * PagedMemory.BLOCK);
+        assertThat(m.ownBytes()).as("own blocks are filled in place").isEqualTo(PAGE + 2L * PagedMemory.BLOCK);
         assertThat(m.readBytes(PAGE, PAGE)).containsOnly(0);
+        PagedMemory fresh = memory(3, 3);
+        fresh.fill((byte) 0, 5, 3 * PAGE);
+        assertThat(fresh.ownBytes()).as("zeros on the zero block").isZero();
         m.writeByte(PAGE + 1, (byte) 5);
         assertThat(PagedMemory.ZERO).as("the zero page is never written").containsOnly(0);
         assertThatThrownBy(() -> m.fill((byte) 1, 2 * PAGE, 3 * PAGE + 1)).isInstanceOf(WasmRuntimeException.class);
