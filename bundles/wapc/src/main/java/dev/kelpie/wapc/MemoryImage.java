@@ -17,7 +17,7 @@ import java.util.function.Function;
 
 /**
  * The state of an instance right after its initialisation ({@code _start}, {@code _initialize},
- * {@code wapc_init}): its memory's 4 KiB blocks (those not all zero), its mutable globals, and its
+ * {@code wapc_init}): its memory's blocks (those not all zero), its mutable globals, and its
  * tables when init changed them. A new instance of the same compiled module built without the module's
  * data segments and without running init, then {@link #restore restored}, is in the same state as one
  * initialised normally. Immutable: one image serves any number of instances, which share its blocks copy-on-write.

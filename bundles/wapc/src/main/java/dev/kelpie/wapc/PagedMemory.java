@@ -17,7 +17,7 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * Every instance's linear memory: 4 KiB blocks allocated on first write, a block table that grows with
+ * Every instance's linear memory: blocks ({@link #BLOCK} bytes) allocated on first write, a block table that grows with
  * {@code memory.grow} (not sized for the cap), blocks shared copy-on-write with a {@link MemoryImage}, and
  * growth drawn from a shared budget.
  *
@@ -50,11 +50,11 @@ final class PagedMemory implements Memory {
     private static final VarHandle FLOAT = MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle DOUBLE = MethodHandles.byteArrayViewVarHandle(double[].class, ByteOrder.LITTLE_ENDIAN);
     /** log2 of {@link #BLOCK}. */
-    private static final int SHIFT = 12;
+    private static final int SHIFT = 16;
     /**
-     * The unit of the page tables and of copy-on-write: 4 KiB, a sixteenth of a wasm page, so that a first
-     * call that writes a few bytes here and there (a stack frame, an allocator's state, a payload) copies a
-     * few blocks, not whole 64 KiB pages.
+     * The unit of the tables and of copy-on-write: one wasm page (64 KiB). Smaller blocks (4 KiB was tried)
+     * make an idle actor hold far less (it copies only the blocks it writes) but made activations of the
+     * Rust testbed 4&times; more expensive in CPU time; see docs/BENCHMARKS.md.
      */
     static final int BLOCK = 1 << SHIFT;
     private static final int BLOCKS_PER_PAGE = PAGE_SIZE / BLOCK;
