@@ -83,6 +83,13 @@ public final class Main {
      */
     static final List<String> START_FIRST = List.of("org.apache.aries.spifly.dynamic.bundle", "slf4j.jdk14",
             "org.apache.felix.configadmin", "org.apache.felix.fileinstall");
+    /**
+     * Library bundles that are resolved but never started: their classes load when a bundle uses them.
+     * Hazelcast's activator only offers an OSGi service Kelpie does not use (the cluster bundle starts its
+     * member itself, when conf/dev.kelpie.cluster.cfg enables it); started, it would load Hazelcast's
+     * classes in every Kelpie, single-node ones included.
+     */
+    static final Set<String> NOT_STARTED = Set.of("com.hazelcast");
     /** Loggers of libraries that say too much at INFO (kept here: java.util.logging holds loggers weakly). */
     private static final List<java.util.logging.Logger> QUIET_LOGGERS = List.of(
             java.util.logging.Logger.getLogger("org.apache.aries.spifly"), java.util.logging.Logger.getLogger("org.eclipse.jetty"),
@@ -288,7 +295,8 @@ public final class Main {
             bundles.stream().filter(b -> bsn.equals(b.getSymbolicName())).forEach(ordered::add);
         }
         bundles.stream().filter(b -> !ordered.contains(b)).forEach(ordered::add);
-        ordered.removeIf(b -> b.getHeaders("").get(Constants.FRAGMENT_HOST) != null);
+        ordered.removeIf(b -> b.getHeaders("").get(Constants.FRAGMENT_HOST) != null
+                || NOT_STARTED.contains(b.getSymbolicName()));
         return ordered;
     }
 
