@@ -12,6 +12,7 @@ import dev.kelpie.api.actor.ActorType;
 import dev.kelpie.api.actor.ActorTypeStats;
 import dev.kelpie.api.actor.LatencyStats;
 import dev.kelpie.api.actor.MailboxFullException;
+import dev.kelpie.api.cluster.ActorRouter;
 import dev.kelpie.api.module.ModuleRegistry;
 import dev.kelpie.api.state.StateStore;
 import dev.kelpie.api.wapc.WapcHost;
@@ -71,6 +72,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
     public static final String PID = "dev.kelpie.runtime";
     private static final int MAX_OPERATION_CHARS = 1024;
+    /** How much longer a call waits for a routed message than the router: the router's error names the member. */
+    private static final long REMOTE_ANSWER_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     private static final long IDLE_SCAN_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final System.Logger LOG = System.getLogger("kelpie.runtime");
 
@@ -145,6 +148,8 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
     private volatile boolean closed;
     /** Set when the shutdown grace period is over: queued messages are failed instead of run. */
     private volatile boolean refusingTurns;
+    /** Where messages go in a cluster (null: single-node, every message runs here). */
+    private volatile ActorRouter router;
 
     @Activate
     public KelpieActorRuntime(@Reference ModuleRegistry registry, @Reference WapcHost wapcHost,
@@ -376,15 +381,65 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
         }
     }
 
+    // ---- cluster routing ----
+
+    /**
+     * Binds the cluster's router (in OSGi: the {@link ActorRouter} service, when there is one): from now on
+     * each admitted message whose actor lives on another member is sent there.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    public void bindRouter(ActorRouter router) {
+        this.router = router;
+    }
+
+    /** Unbinds the router if it is the bound one: messages run on this member again. */
+    public void unbindRouter(ActorRouter router) {
+        if (this.router == router) {
+            this.router = null;
+        }
+    }
+
+    @Override
+    public CompletionStage<byte[]> invokeLocal(ActorId id, String operation, byte[] payload) {
+        if (id == null) {
+            throw new IllegalArgumentException("actor id is null");
+        }
+        return send(id, operation, payload, Envelope.NO_CHAIN, false);
+    }
+
+    /** The router's stage for an admitted message, or null when it runs here (no router, or a local actor). */
+    private CompletableFuture<byte[]> routed(ActorRouter r, ActorId id, String op, byte[] payload, long waitNanos) {
+        CompletionStage<byte[]> remote;
+        try {
+            remote = r.route(id, op, payload == null ? new byte[0] : payload, Duration.ofNanos(waitNanos));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e instanceof ActorInvocationException ? e
+                    : new ActorInvocationException(id, op, Reason.UNAVAILABLE, "the cluster router failed: " + e, e));
+        }
+        return remote == null ? null : remote.toCompletableFuture();
+    }
+
     // ---- sending ----
 
     CompletableFuture<byte[]> send(ActorId id, String operation, byte[] payload, ActorId[] callChain) {
+        return send(id, operation, payload, callChain, true);
+    }
+
+    private CompletableFuture<byte[]> send(ActorId id, String operation, byte[] payload, ActorId[] callChain, boolean route) {
         String op = operation == null ? "" : operation;
         DeployedType type;
         try {
             type = admit(id, op, payload);
         } catch (ActorInvocationException refused) {
             return CompletableFuture.failedFuture(refused);
+        }
+        ActorRouter r = router;
+        if (r != null && route) {
+            CompletableFuture<byte[]> remote = routed(r, id, op, payload,
+                    2 * type.invocationTimeoutNanos + settings.callWaitAllowance().toNanos());
+            if (remote != null) {
+                return remote;
+            }
         }
         return enqueue(id, type, Envelope.invoke(op, payload == null ? new byte[0] : payload.clone(), callChain));
     }
@@ -447,8 +502,15 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
             DeployedType type = admit(id, op, payload);
             waitNanos = maxWait != null ? maxWait.toNanos()
                     : 2 * type.invocationTimeoutNanos + settings.callWaitAllowance().toNanos();
-            Envelope e = Envelope.invoke(op, payload == null ? new byte[0] : payload.clone(), Envelope.NO_CHAIN);
-            reply = runsOnCaller(id, type, e, waitNanos) ? e.result : enqueue(id, type, e);
+            ActorRouter r = router;
+            CompletableFuture<byte[]> remote = r == null ? null : routed(r, id, op, payload, waitNanos);
+            if (remote != null) {
+                reply = remote;
+                waitNanos += REMOTE_ANSWER_GRACE_NANOS; // the router's own UNAVAILABLE, naming the member, comes first
+            } else {
+                Envelope e = Envelope.invoke(op, payload == null ? new byte[0] : payload.clone(), Envelope.NO_CHAIN);
+                reply = runsOnCaller(id, type, e, waitNanos) ? e.result : enqueue(id, type, e);
+            }
         } catch (ActorInvocationException refused) {
             reply = CompletableFuture.failedFuture(refused);
             waitNanos = 1;

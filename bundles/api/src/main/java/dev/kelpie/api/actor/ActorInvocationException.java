@@ -33,7 +33,12 @@ public class ActorInvocationException extends KelpieException {
          * A runtime-wide resource limit refused the message: the shared memory budget could not fit the
          * actor's activation, or the turn wrote more state than a turn may. The turn was rolled back.
          */
-        RESOURCE_EXHAUSTED
+        RESOURCE_EXHAUSTED,
+        /**
+         * The actor's member could not be reached in time, or the actor moved or was fenced off by a newer
+         * activation (a cluster); whether the message ran may be unknown, as the detail says.
+         */
+        UNAVAILABLE
     }
 
     private final ActorId actor;

@@ -21,6 +21,15 @@ public interface ActorRuntime {
     }
 
     /**
+     * Sends one message to the actor's activation on this runtime, never through a cluster's router: how a
+     * cluster member runs a message routed to it by another member. Without a cluster the same as
+     * {@code ref(id).invoke(operation, payload)}.
+     */
+    default CompletionStage<byte[]> invokeLocal(ActorId id, String operation, byte[] payload) {
+        return ref(id).invoke(operation, payload);
+    }
+
+    /**
      * Deploys an actor type, or replaces the one with the same name: a replaced WASM type hot-swaps
      * (turns in flight finish on the old code, later messages run on the new code, state carries over).
      *

@@ -1,0 +1,306 @@
+package dev.kelpie.cluster;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.IExecutorService;
+import com.hazelcast.partition.MigrationListener;
+import com.hazelcast.partition.MigrationState;
+import com.hazelcast.partition.ReplicaMigrationEvent;
+import dev.kelpie.api.actor.ActiveActor;
+import dev.kelpie.api.actor.ActorId;
+import dev.kelpie.api.actor.ActorInvocationException;
+import dev.kelpie.api.actor.ActorInvocationException.Reason;
+import dev.kelpie.api.actor.ActorRuntime;
+import dev.kelpie.api.cluster.ActorRouter;
+import dev.kelpie.api.cluster.ClusterMember;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Kelpie's part of one member: the router the runtime sends messages through, the serving side of routed
+ * messages, and placement (activations whose partition moved away are passivated). Its own timer thread
+ * runs timeouts, retries and placement scans, never a Hazelcast event thread.
+ */
+final class ClusterNode implements ActorRouter, AutoCloseable {
+    static final String USER_CONTEXT_KEY = "kelpie.cluster.node";
+    private static final System.Logger LOG = System.getLogger("kelpie.cluster");
+    /** How long after a membership or migration event the placement scan runs (events come in bursts). */
+    private static final long SCAN_DELAY_MILLIS = 100;
+
+    /** Package-private hooks for tests. */
+    interface TestHooks {
+        TestHooks NONE = new TestHooks() {
+        };
+
+        /** Whether the serving side answers "moved" for this actor although it owns it. */
+        default boolean answerMoved(ActorId id) {
+            return false;
+        }
+
+        /** A call followed its actor for the {@code moves}-th time. */
+        default void moved(ActorId id, int moves) {
+        }
+    }
+
+    private final HazelcastInstance hazelcast;
+    private final ActorRuntime runtime;
+    private final ClusterSettings settings;
+    private final HazelcastClusterView view;
+    private final IExecutorService calls;
+    private final ScheduledThreadPoolExecutor scheduler;
+    private final AtomicBoolean scanPending = new AtomicBoolean();
+    private final UUID membershipRegistration;
+    private final UUID migrationRegistration;
+    private final String localAddress;
+    /** Calls on their way to another member (failed when this member leaves). */
+    private final java.util.Set<RemoteCall> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+    volatile TestHooks testHooks = TestHooks.NONE;
+
+    ClusterNode(HazelcastInstance hazelcast, ActorRuntime runtime, ClusterSettings settings) {
+        this.hazelcast = hazelcast;
+        this.runtime = runtime;
+        this.settings = settings;
+        this.view = new HazelcastClusterView(hazelcast, settings.name());
+        this.calls = hazelcast.getExecutorService(HazelcastConfigs.CALLS);
+        this.localAddress = HazelcastClusterView.address(hazelcast.getCluster().getLocalMember());
+        this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "kelpie-cluster-" + localAddress);
+            t.setDaemon(true);
+            return t;
+        });
+        scheduler.setRemoveOnCancelPolicy(true);
+        this.membershipRegistration = hazelcast.getCluster().addMembershipListener(new MembershipListener() {
+            @Override
+            public void memberAdded(MembershipEvent event) {
+                scheduleScan();
+            }
+
+            @Override
+            public void memberRemoved(MembershipEvent event) {
+                scheduleScan();
+            }
+        });
+        this.migrationRegistration = hazelcast.getPartitionService().addMigrationListener(new MigrationListener() {
+            @Override
+            public void migrationStarted(MigrationState state) {
+            }
+
+            @Override
+            public void migrationFinished(MigrationState state) {
+                scheduleScan();
+            }
+
+            @Override
+            public void replicaMigrationCompleted(ReplicaMigrationEvent event) {
+                if (event.getReplicaIndex() == 0) {
+                    scheduleScan();
+                }
+            }
+
+            @Override
+            public void replicaMigrationFailed(ReplicaMigrationEvent event) {
+            }
+        });
+        hazelcast.getUserContext().put(USER_CONTEXT_KEY, this);
+    }
+
+    /** The node serving on a Hazelcast member, or null when there is none (starting or stopped). */
+    static ClusterNode of(HazelcastInstance hazelcast) {
+        return hazelcast == null ? null : (ClusterNode) hazelcast.getUserContext().get(USER_CONTEXT_KEY);
+    }
+
+    // ---- routing (ActorRouter) ----
+
+    @Override
+    public CompletionStage<byte[]> route(ActorId id, String operation, byte[] payload, Duration maxWait) {
+        Member owner = view.owner(id);
+        if (owner != null && owner.localMember()) {
+            return null; // the common case in a one-member cluster and for a third of the actors of three
+        }
+        long timeoutNanos = maxWait.toNanos();
+        if (!settings.callTimeout().isZero()) {
+            timeoutNanos = Math.min(timeoutNanos, settings.callTimeout().toNanos());
+        }
+        RemoteCall call = new RemoteCall(this, id, operation, payload.clone(), timeoutNanos);
+        inFlight.add(call);
+        call.result.whenComplete((v, t) -> inFlight.remove(call));
+        if (closed) {
+            call.leaving();
+            return call.result;
+        }
+        return call.start(owner);
+    }
+
+    // ---- serving routed messages ----
+
+    /** Runs a message routed here on this member's runtime, or answers "moved" when the actor is not ours. */
+    RemoteReply serve(String type, String idPart, String operation, byte[] payload, long waitMillis) {
+        ActorId id;
+        try {
+            id = new ActorId(type, idPart);
+        } catch (IllegalArgumentException e) {
+            return RemoteReply.failed(Reason.BAD_OPERATION, "a routed message names no valid actor: " + e.getMessage());
+        }
+        if (testHooks.answerMoved(id) || !view.isLocal(id)) {
+            Member owner = view.owner(id);
+            return RemoteReply.moved("member " + localAddress + " does not own the actor's partition"
+                    + (owner == null ? " (it has no owner now)" : " (its owner is " + HazelcastClusterView.address(owner) + ")"));
+        }
+        CompletableFuture<byte[]> reply;
+        try {
+            reply = runtime.invokeLocal(id, operation, payload).toCompletableFuture();
+        } catch (RuntimeException e) {
+            return RemoteReply.failed(Reason.UNAVAILABLE, "member " + localAddress + " could not take the message: " + e);
+        }
+        try {
+            return RemoteReply.ok(reply.get(Math.max(1, waitMillis), TimeUnit.MILLISECONDS));
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ActorInvocationException) {
+                ActorInvocationException aie = (ActorInvocationException) e.getCause();
+                return RemoteReply.failed(aie.reason(), aie.detail());
+            }
+            return RemoteReply.failed(Reason.ACTOR_ERROR, "on member " + localAddress + ": " + e.getCause());
+        } catch (TimeoutException e) {
+            return RemoteReply.failed(Reason.UNAVAILABLE, "member " + localAddress + " had no answer within " + waitMillis
+                    + " ms; the message may still run: its outcome is unknown");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return RemoteReply.failed(Reason.UNAVAILABLE, "member " + localAddress
+                    + " is stopping; the message may still run: its outcome is unknown");
+        }
+    }
+
+    boolean isActiveHere(ActorId id) {
+        return runtime.actors().stream().anyMatch(a -> a.id().equals(id));
+    }
+
+    /** Where an actor lives and whether it is active there; the owner is asked within {@code maxWait}. */
+    Where where(ActorId id, Duration maxWait) {
+        Member owner = view.owner(id);
+        if (owner == null) {
+            return new Where(id, Optional.empty(), false);
+        }
+        ClusterMember member = HazelcastClusterView.member(owner);
+        if (owner.localMember()) {
+            return new Where(id, Optional.of(member), isActiveHere(id));
+        }
+        try {
+            Boolean active = calls.submitToMember(new ActiveQuery(id), owner).get(maxWait.toMillis(), TimeUnit.MILLISECONDS);
+            return new Where(id, Optional.of(member), Boolean.TRUE.equals(active));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while asking member " + member + " about actor " + id);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("member " + member + " did not answer within " + maxWait.toMillis()
+                    + " ms whether actor " + id + " is active there: " + e);
+        }
+    }
+
+    /** An actor's home and whether it is active there. */
+    record Where(ActorId id, Optional<ClusterMember> owner, boolean active) {
+        @Override
+        public String toString() {
+            return owner.map(m -> id + " lives on member " + m.address() + (m.local() ? " (this member)" : "")
+                    + ": " + (active ? "active" : "not active"))
+                    .orElse(id + " has no member now: its partition is between owners; try again shortly");
+        }
+    }
+
+    // ---- placement ----
+
+    private void scheduleScan() {
+        if (scanPending.compareAndSet(false, true)) {
+            try {
+                scheduler.schedule(this::passivateMovedAway, SCAN_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException stopped) {
+                scanPending.set(false);
+            }
+        }
+    }
+
+    /** Passivates the local activations whose partition another member owns now. */
+    void passivateMovedAway() {
+        scanPending.set(false);
+        int passivated = 0;
+        try {
+            for (ActiveActor a : runtime.actors()) {
+                Member owner = view.owner(a.id());
+                if (owner != null && !owner.localMember()) {
+                    runtime.deactivate(a.id());
+                    passivated++;
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "member " + localAddress + ": the placement scan failed; the next "
+                    + "membership or migration event repeats it", e);
+        }
+        if (passivated > 0) {
+            LOG.log(System.Logger.Level.INFO, "member " + localAddress + ": passivating " + passivated
+                    + " actors whose partition moved to another member");
+        }
+    }
+
+    // ---- parts ----
+
+    HazelcastClusterView view() {
+        return view;
+    }
+
+    ActorRuntime runtime() {
+        return runtime;
+    }
+
+    ClusterSettings settings() {
+        return settings;
+    }
+
+    IExecutorService calls() {
+        return calls;
+    }
+
+    ScheduledThreadPoolExecutor scheduler() {
+        return scheduler;
+    }
+
+    TestHooks testHooks() {
+        return testHooks;
+    }
+
+    String localAddress() {
+        return localAddress;
+    }
+
+    /** Stops serving and listening; pending timeouts fire no more (their calls end when the member stops). */
+    @Override
+    public void close() {
+        hazelcast.getUserContext().remove(USER_CONTEXT_KEY, this);
+        try {
+            hazelcast.getCluster().removeMembershipListener(membershipRegistration);
+            hazelcast.getPartitionService().removeMigrationListener(migrationRegistration);
+        } catch (RuntimeException notActive) {
+            // the member is already stopping: its listeners go with it
+        }
+        closed = true;
+        scheduler.shutdownNow();
+        for (RemoteCall call : inFlight) {
+            call.leaving();
+        }
+        try {
+            scheduler.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
