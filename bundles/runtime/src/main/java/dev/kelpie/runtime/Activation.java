@@ -7,6 +7,8 @@ import dev.kelpie.api.actor.ActorInvocationException;
 import dev.kelpie.api.actor.ActorInvocationException.Reason;
 import dev.kelpie.api.actor.ActorState;
 import dev.kelpie.api.actor.ActiveActor;
+import dev.kelpie.api.state.StaleEpochException;
+import dev.kelpie.api.state.StateUnavailableException;
 import dev.kelpie.api.wapc.GuestCallException;
 import dev.kelpie.api.wapc.InstanceOptions;
 import dev.kelpie.api.wapc.ModuleInstantiationException;
@@ -83,6 +85,10 @@ final class Activation implements ActorContext {
      * turn order and never before the commit of an earlier turn they may have read.
      */
     private CompletableFuture<Void> replies;
+    /** The epoch {@link dev.kelpie.api.state.StateStore#open} gave this activation (0: the store does not fence). */
+    private long epoch;
+    /** Whether the store was opened for this activation (and so must be closed when it ends). */
+    private boolean opened;
 
     // written by the worker only, read by the watchdog and the listings
     private volatile DeployedType type;
@@ -100,6 +106,12 @@ final class Activation implements ActorContext {
     private long turnDeadlineNanos;
     /** The activation this one's turn is blocked on (a call to another actor), for cycle detection. */
     volatile Activation waitingFor;
+    /**
+     * Set (by whichever thread completes a commit) when the store refused a commit of this activation as
+     * fenced off by a newer one, or could not say whether it applied it: the activation is then discarded
+     * before its next turn, without its on-deactivate hook, and the next message activates it anew.
+     */
+    private volatile boolean fenced;
 
     Activation(ActorId id, KelpieActorRuntime runtime) {
         this.id = id;
@@ -289,6 +301,10 @@ final class Activation implements ActorContext {
                     "actor type '" + id.namespace() + "' is not deployed any more"), null, end);
             return end;
         }
+        if (active && fenced) {
+            discardFenced();
+            now = System.nanoTime();
+        }
         if (active && type != current) {
             if (type.sameCodeAs(current)) {
                 type = current;
@@ -396,7 +412,7 @@ final class Activation implements ActorContext {
         Throwable cause = failed instanceof java.util.concurrent.CompletionException && failed.getCause() != null
                 ? failed.getCause() : failed;
         String message = cause.getMessage() == null ? cause.toString() : cause.getMessage();
-        return new ActorInvocationException(id, operation, Reason.ACTOR_ERROR, (readOnly
+        return new ActorInvocationException(id, operation, fencing(cause) ? Reason.UNAVAILABLE : Reason.ACTOR_ERROR, (readOnly
                 ? "the state commit of an earlier turn of this actor failed, and this turn may have read its changes: "
                 : "the turn's state changes were not committed: ") + message, cause);
     }
@@ -436,6 +452,8 @@ final class Activation implements ActorContext {
         durable.whenComplete((v, t) -> {
             if (t == null) {
                 runtime.commitLatency().record(System.nanoTime() - start);
+            } else if (fencing(t)) {
+                fenced = true;
             }
         });
         return durable;
@@ -443,17 +461,47 @@ final class Activation implements ActorContext {
 
     /** Commits the turn's writes and waits for them, timing the store's commit when there are any. */
     private void commit(TurnState state) {
+        long maxWait = type.invocationTimeoutNanos;
         if (!state.hasWrites()) {
-            state.commit(); // still refuses a turn past the write cap
+            state.commit(maxWait); // still refuses a turn past the write cap
             return;
         }
         long start = System.nanoTime();
-        state.commit();
+        try {
+            state.commit(maxWait);
+        } catch (RuntimeException e) {
+            if (fencing(e)) {
+                fenced = true;
+            }
+            throw e;
+        }
         runtime.commitLatency().record(System.nanoTime() - start);
     }
 
+    /**
+     * Whether a commit failure means the activation can no longer be trusted to commit: fenced off by a
+     * newer activation, or its outcome unknown (the store could not be reached in time).
+     */
+    private static boolean fencing(Throwable failure) {
+        Throwable t = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        return t instanceof StaleEpochException || t instanceof StateUnavailableException;
+    }
+
+    /**
+     * Discards an activation that the store fenced off (see {@link #fenced}): waits, bounded, for the replies
+     * chained on the refused commit (they fail with it), then drops the instance without on-deactivate,
+     * whose state changes could not commit.
+     */
+    private void discardFenced() {
+        awaitReplies(System.nanoTime() + type.invocationTimeoutNanos);
+        runtime.log(System.Logger.Level.INFO, "actor " + id + " (epoch " + epoch + ") was fenced off by a newer "
+                + "activation or lost track of its state's commits; this activation is discarded");
+        discardInstance();
+    }
+
     private TurnState newTurnState(String operation) {
-        return new TurnState(id, operation, runtime.store(), type.type.limits().maxPayloadBytes(),
+        return new TurnState(id, operation, runtime.store(), epoch, type.type.limits().maxPayloadBytes(),
                 runtime.maxTurnWriteBytes());
     }
 
@@ -529,8 +577,13 @@ final class Activation implements ActorContext {
         WapcInstance created = null;
         Actor createdNative = null;
         Throwable failure = null;
+        fenced = false;
         beginTurn(deadline);
         try {
+            // before the first turn (on-activate), on this worker, under no lock; the store bounds it, and the
+            // watchdog interrupts it at the activation's deadline like the rest of the activation
+            epoch = runtime.store().open(id);
+            opened = true;
             if (t.type.isWasm()) {
                 created = instantiate(t, e.operation, account, deadline);
             } else {
@@ -553,8 +606,12 @@ final class Activation implements ActorContext {
             if (account != null) {
                 account.releaseAll();
             }
+            closeStore();
             ActorInvocationException why;
-            if (failure instanceof TimedOut) {
+            if (failure instanceof StateUnavailableException) {
+                why = new ActorInvocationException(id, e.operation, Reason.UNAVAILABLE, "opening the actor's state "
+                        + "failed: " + failure.getMessage(), failure);
+            } else if (failure instanceof TimedOut) {
                 why = new ActorInvocationException(id, e.operation, Reason.ACTIVATION_FAILED, "activation (instantiation, "
                         + "with the guest's start section, _start, _initialize and wapc_init) ran past the invocation "
                         + "timeout of " + timeoutMillis + " ms; the instance was discarded");
@@ -590,8 +647,9 @@ final class Activation implements ActorContext {
                     ? "on-activate ran past the invocation timeout of " + timeoutMillis + " ms (shared with instantiation); "
                             + "the instance was discarded"
                     : hookFailure.getMessage();
-            complete(e, null, new ActorInvocationException(id, e.operation, Reason.ACTIVATION_FAILED,
-                    "on-activate failed: " + why, hookFailure), hookFailure instanceof TimedOut ? Reason.TIMEOUT : null,
+            complete(e, null, new ActorInvocationException(id, e.operation, fencing(hookFailure) ? Reason.UNAVAILABLE
+                    : Reason.ACTIVATION_FAILED, "on-activate failed: " + why, hookFailure),
+                    hookFailure instanceof TimedOut ? Reason.TIMEOUT : null,
                     System.nanoTime());
             return false;
         }
@@ -681,6 +739,11 @@ final class Activation implements ActorContext {
             return false;
         }
         long deadline = System.nanoTime() + type.invocationTimeoutNanos;
+        if (fenced) {
+            discardFenced(); // its on-deactivate could not commit
+            type.stats.passivations.increment();
+            return true;
+        }
         Throwable failure = runHook(false, deadline);
         awaitReplies(deadline);
         if (failure != null) {
@@ -719,6 +782,21 @@ final class Activation implements ActorContext {
             type.stats.active.decrementAndGet();
             runtime.activeCount().decrementAndGet();
             runtime.notifyLifecycle(id, false);
+        }
+        closeStore();
+    }
+
+    /** Tells the store this activation's epoch is over (once; a store's failure here is only logged). */
+    private void closeStore() {
+        if (!opened) {
+            return;
+        }
+        opened = false;
+        try {
+            runtime.store().close(id, epoch);
+        } catch (RuntimeException ex) {
+            runtime.log(System.Logger.Level.WARNING, "closing the state of actor " + id + " (epoch " + epoch
+                    + ") failed: " + ex);
         }
     }
 

@@ -64,6 +64,11 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * hand-off to a worker and no wake-up of the caller. Messages that arrive meanwhile wait in the mailbox
  * and go to the pool when the caller's turn ends.
  *
+ * <p>The state store is the {@link StateStore} service the reference {@code store} binds: with several
+ * (a cluster runs its clustered store beside the member's own MVStore) the configuration property
+ * {@code store.target} picks one by filter, such as {@code (kelpie.store.name=cluster)} (the DS standard
+ * target property of the reference); without it the highest-ranked one present when the runtime starts.
+ *
  * <p>The watchdog checks deadlines only where turns can run (one {@link TurnSlot} per worker and per
  * caller slot), so idle actors cost it nothing per tick.
  */
@@ -153,7 +158,7 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
 
     @Activate
     public KelpieActorRuntime(@Reference ModuleRegistry registry, @Reference WapcHost wapcHost,
-            @Reference StateStore store, Config config) {
+            @Reference(name = "store") StateStore store, Config config) {
         this(registry, wapcHost, store, new RuntimeSettings(
                 config.workers() > 0 ? config.workers() : Runtime.getRuntime().availableProcessors(),
                 config.max__active__actors(), RuntimeSettings.DEFAULTS.watchdogTick(),

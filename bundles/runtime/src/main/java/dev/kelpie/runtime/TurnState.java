@@ -14,7 +14,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * An actor's state during one turn: reads go through the turn's own writes to the store; writes are
- * buffered and committed with one {@link StateStore#commit} when the turn succeeds. The bytes buffered
+ * buffered and committed with one {@link StateStore#commit} when the turn succeeds, carrying the
+ * activation's epoch (see {@link StateStore#open}). The bytes buffered
  * (keys and values) are capped per turn: a write past the cap is refused, and the turn can then no
  * longer commit (it fails with RESOURCE_EXHAUSTED, rolled back, whatever the actor answers).
  */
@@ -22,6 +23,8 @@ final class TurnState implements ActorState {
     private final ActorId actor;
     private final String operation;
     private final StateStore store;
+    /** The activation's epoch from {@link StateStore#open}; 0 for a store that does not fence. */
+    private final long epoch;
     private final int maxValueBytes;
     private final long maxTurnWriteBytes;
     /** Buffered writes; a null value is a delete. */
@@ -30,10 +33,11 @@ final class TurnState implements ActorState {
     private long bufferedBytes;
     private ResourceExhausted overLimit;
 
-    TurnState(ActorId actor, String operation, StateStore store, int maxValueBytes, long maxTurnWriteBytes) {
+    TurnState(ActorId actor, String operation, StateStore store, long epoch, int maxValueBytes, long maxTurnWriteBytes) {
         this.actor = actor;
         this.operation = operation;
         this.store = store;
+        this.epoch = epoch;
         this.maxValueBytes = maxValueBytes;
         this.maxTurnWriteBytes = maxTurnWriteBytes;
     }
@@ -123,16 +127,51 @@ final class TurnState implements ActorState {
         if (overLimit != null) {
             throw overLimit;
         }
-        return hasWrites() ? store.commitAsync(actor, writes) : null;
+        if (!hasWrites()) {
+            return null;
+        }
+        return epoch == 0 ? store.commitAsync(actor, writes) : store.commitAsync(actor, epoch, writes);
     }
 
-    /** Commits the turn's writes and waits for them (atomically and durably, by the store's contract). */
-    void commit() {
+    /**
+     * Commits the turn's writes and waits for them (atomically and durably, by the store's contract). With
+     * an epoch (a fencing store) it waits for {@link #commitAsync} at most {@code maxWaitNanos} more than the
+     * store's own bound.
+     */
+    void commit(long maxWaitNanos) {
         if (overLimit != null) {
             throw overLimit;
         }
-        if (hasWrites()) {
+        if (!hasWrites()) {
+            return;
+        }
+        if (epoch == 0) {
             store.commit(actor, writes);
+            return;
+        }
+        CompletableFuture<Void> done = store.commitAsync(actor, epoch, writes);
+        boolean interrupted = false;
+        long deadline = System.nanoTime() + maxWaitNanos;
+        try {
+            while (true) {
+                try {
+                    done.get(Math.max(1, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    throw cause instanceof RuntimeException r ? r : new IllegalStateException(String.valueOf(cause), cause);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    throw new dev.kelpie.api.state.StateUnavailableException("the state commit of actor " + actor
+                            + " (epoch " + epoch + ") did not finish within " + java.util.concurrent.TimeUnit.NANOSECONDS
+                            .toMillis(maxWaitNanos) + " ms; whether it was applied is unknown", e);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -9,6 +9,14 @@ import org.osgi.annotation.versioning.ConsumerType;
 /**
  * Durable per-actor key-value state. The runtime reads through it during turns and commits each
  * successful turn's writes with one {@link #commitAsync} call (or {@link #commit}, which waits for it).
+ *
+ * <h2>Epochs (fencing)</h2>
+ * A store shared by several runtimes (a cluster) must keep an actor's state from being written by two
+ * activations at once. The runtime calls {@link #open} once per activation, before its first turn, and
+ * gets that activation's epoch; it passes the epoch with every commit
+ * ({@link #commitAsync(ActorId, long, Map)}), and calls {@link #close} after the activation passivated.
+ * Such a store refuses a commit from an older epoch than its newest with {@link StaleEpochException}. A
+ * single-process store keeps the defaults: epoch 0, commits as without an epoch, nothing to close.
  */
 @ConsumerType
 public interface StateStore {
@@ -50,6 +58,42 @@ public interface StateStore {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
+    }
+
+    /**
+     * Opens the actor's state for a new activation, before its first turn, and returns the activation's
+     * epoch (fence token): later than every epoch handed out for the actor before, so commits of older
+     * activations are refused from now on. May block on the network, within a bound of the store's own;
+     * the runtime calls it on the activation's thread, never under a framework lock. The default (a
+     * single-process store): 0, no fencing.
+     *
+     * @throws StateUnavailableException when the store could not be reached in time
+     * @throws RuntimeException naming the actor and the cause when the state cannot be opened
+     */
+    default long open(ActorId actor) {
+        return 0;
+    }
+
+    /**
+     * {@link #commitAsync(ActorId, Map)} by the activation of epoch {@code epoch} (from {@link #open}). A
+     * store that fences completes the future exceptionally with {@link StaleEpochException} when a newer
+     * activation of the actor was opened, and with {@link StateUnavailableException} when the outcome is
+     * unknown (the store could not be reached in time); a commit of the same actor made after a failed one
+     * fails too. The default ignores the epoch.
+     *
+     * @param epoch the activation's epoch, as {@link #open} returned it
+     * @param changes key to new value, or to null for a delete
+     */
+    default CompletableFuture<Void> commitAsync(ActorId actor, long epoch, Map<String, byte[]> changes) {
+        return commitAsync(actor, changes);
+    }
+
+    /**
+     * The activation of epoch {@code epoch} passivated (or was discarded): the store may drop what it
+     * keeps for it. Must not block. The default does nothing.
+     */
+    default void close(ActorId actor, long epoch) {
+        // nothing kept per activation
     }
 
     /** A short description for listings: the kind of store and where it keeps its data. */
