@@ -97,6 +97,13 @@ public final class Main {
     /** The HTTP gateway's configuration; its {@code port} and {@code host} are the HTTP server's too. */
     static final String HTTP_CONFIG = "conf/dev.kelpie.http.cfg";
     static final String HTTP_PORT_PROPERTY = "org.osgi.service.http.port";
+    /** The cluster's configuration; its {@code enabled} chooses the runtime's state store. */
+    static final String CLUSTER_CONFIG = "conf/dev.kelpie.cluster.cfg";
+    /**
+     * The framework property conf/dev.kelpie.runtime.cfg names as the runtime's store target
+     * ({@code store.target = ${kelpie.store.target}}; FileInstall substitutes framework properties).
+     */
+    static final String STORE_TARGET_PROPERTY = "kelpie.store.target";
     static final String HTTP_HOST_PROPERTY = "org.apache.felix.http.host";
 
     private final Options options;
@@ -243,6 +250,9 @@ public final class Main {
         // the HTTP server (Felix HTTP Jetty) listens where conf/dev.kelpie.http.cfg says, 127.0.0.1:8181 by
         // default, never on Jetty's own default of every address
         config.putAll(httpServerProperties(home.resolve(HTTP_CONFIG)));
+        // the runtime's state store: the cluster's replicated one when conf/dev.kelpie.cluster.cfg enables the
+        // cluster, else the member's MVStore store (conf/dev.kelpie.runtime.cfg refers to this property)
+        config.put(STORE_TARGET_PROPERTY, storeTarget(home.resolve(CLUSTER_CONFIG)));
         // Felix EventAdmin (under the health checks) prints warnings to stdout without a LogService, such as
         // the interrupt of its thread at every stop: errors only
         config.put("org.apache.felix.eventadmin.LogLevel", "1");
@@ -273,6 +283,25 @@ public final class Main {
         out.put(HTTP_PORT_PROPERTY, p.getProperty("port", "8181").trim());
         out.put(HTTP_HOST_PROPERTY, p.getProperty("host", "127.0.0.1").trim());
         return out;
+    }
+
+    /**
+     * The runtime's state store filter for the cluster's configuration file: the clustered store
+     * ({@code kelpie.store.name=cluster}) when it says {@code enabled = true}, else the MVStore store.
+     * Read once at start, like the file's other settings.
+     */
+    static String storeTarget(Path clusterCfg) {
+        java.util.Properties p = new java.util.Properties();
+        if (Files.isRegularFile(clusterCfg)) {
+            try (InputStream in = Files.newInputStream(clusterCfg)) {
+                p.load(in);
+            } catch (IOException | IllegalArgumentException e) {
+                System.err.println("warning: cannot read " + clusterCfg + " (" + oneLine(e) + "); Kelpie runs single-node");
+                p.clear();
+            }
+        }
+        boolean clustered = "true".equalsIgnoreCase(p.getProperty("enabled", "false").trim());
+        return clustered ? "(kelpie.store.name=cluster)" : "(kelpie.store.name=mvstore)";
     }
 
     static List<Bundle> install(BundleContext context, Path dir) throws IOException, BundleException {

@@ -159,6 +159,11 @@ final class DistributionCluster implements AutoCloseable {
                     + "\nhost = 127.0.0.1\nport = " + clusterPorts.get(i) + "\nmembers = " + members + "\n"
                     + System.getProperty("kelpie.cluster.cfg.extra", "").replace(';', '\n'));
             Files.writeString(home.resolve("conf/dev.kelpie.http.cfg"), "port = " + httpPort + "\nhost = 127.0.0.1\ntoken =\n");
+            String storeTarget = System.getProperty("kelpie.cluster.store.target");
+            if (storeTarget != null) { // a store other than the one the launcher chooses (the clustered one)
+                Path runtimeCfg = home.resolve("conf/dev.kelpie.runtime.cfg");
+                Files.writeString(runtimeCfg, Files.readString(runtimeCfg).replace("${kelpie.store.target}", storeTarget));
+            }
             nodes.add(new Node(i, home, clusterPorts.get(i), httpPort));
         }
     }
