@@ -36,6 +36,7 @@ import dev.kelpie.registry.CompileCache;
 import dev.kelpie.registry.RegistrySettings;
 import dev.kelpie.runtime.DeploymentService;
 import dev.kelpie.runtime.GuestEnvironmentRules;
+import dev.kelpie.cluster.KelpieCluster;
 import dev.kelpie.runtime.KelpieActorRuntime;
 import dev.kelpie.runtime.RuntimeSettings;
 import dev.kelpie.store.InMemoryStateStore;
@@ -48,6 +49,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -82,6 +84,8 @@ public final class Kelpie implements AutoCloseable {
     private final StateStore store;
     private final KelpieActorRuntime actors;
     private final DeploymentService deployer;
+    /** The cluster member this Kelpie is, or null (single-node). */
+    private final KelpieCluster cluster;
     private final Set<WapcInstance> instances = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
@@ -111,6 +115,17 @@ public final class Kelpie implements AutoCloseable {
             closeStore(store, e);
             throw e;
         }
+        try {
+            this.cluster = builder.cluster == null ? null : builder.cluster.start(actors);
+        } catch (RuntimeException | Error e) {
+            actors.close();
+            // the store is open (and its file locked): close it, or the directory stays locked until exit
+            closeStore(store, e);
+            throw e;
+        }
+        if (cluster != null) {
+            actors.bindRouter(cluster.router());
+        }
     }
 
     private static void closeStore(StateStore store, Throwable failure) {
@@ -131,6 +146,11 @@ public final class Kelpie implements AutoCloseable {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** The cluster member this Kelpie is ({@link Builder#cluster}), or empty when it runs single-node. */
+    public Optional<KelpieCluster> cluster() {
+        return Optional.ofNullable(cluster);
     }
 
     /** Loads (installs and compiles, or finds cached) a module from a file. */
@@ -224,6 +244,10 @@ public final class Kelpie implements AutoCloseable {
             return;
         }
         closed = true;
+        if (cluster != null) {
+            actors.unbindRouter(cluster.router());
+            cluster.close();
+        }
         actors.close();
         for (WapcInstance instance : new ArrayList<>(instances)) {
             instance.close();
@@ -329,6 +353,7 @@ public final class Kelpie implements AutoCloseable {
         private long compileCacheMaxBytes = ChicoryModuleRegistry.DEFAULT_COMPILE_CACHE_MAX_BYTES;
         private boolean compileCacheOff;
         private RuntimeSettings runtimeSettings = RuntimeSettings.DEFAULTS;
+        private KelpieCluster.Builder cluster;
         /** For tests in this package only. */
         RuntimeFactory runtimeFactory = KelpieActorRuntime::new;
 
@@ -424,6 +449,17 @@ public final class Kelpie implements AutoCloseable {
         /** Default guest memory cap (default 256 MiB), rounded down to 64 KiB pages. */
         public Builder maxMemoryBytes(long bytes) {
             wapcSettings = new WapcSettings((int) Math.min(65536, bytes / 65536));
+            return this;
+        }
+
+        /**
+         * Makes this Kelpie a cluster member: {@link #build} starts it (an embedded Hazelcast member, waiting at
+         * most its start timeout) and routes each actor's messages to the member owning it; {@link Kelpie#close}
+         * leaves the cluster. Example: {@code .cluster(KelpieCluster.builder().name("shop").port(5702)
+         * .members("127.0.0.1:5701,127.0.0.1:5702"))}.
+         */
+        public Builder cluster(KelpieCluster.Builder member) {
+            this.cluster = Objects.requireNonNull(member, "cluster member");
             return this;
         }
 

@@ -4,6 +4,7 @@ import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.HazelcastInstanceNotActiveException;
 import com.hazelcast.core.IExecutorService;
 import com.hazelcast.partition.MigrationListener;
 import com.hazelcast.partition.MigrationState;
@@ -125,7 +126,16 @@ final class ClusterNode implements ActorRouter, AutoCloseable {
 
     @Override
     public CompletionStage<byte[]> route(ActorId id, String operation, byte[] payload, Duration maxWait) {
-        Member owner = view.owner(id);
+        Member owner;
+        try {
+            owner = closed ? null : view.owner(id);
+        } catch (HazelcastInstanceNotActiveException stopped) {
+            owner = null;
+        }
+        if (owner == null && (closed || !hazelcast.getLifecycleService().isRunning())) {
+            return CompletableFuture.failedFuture(new ActorInvocationException(id, operation, Reason.UNAVAILABLE,
+                    "this member (" + localAddress + ") left the cluster; the message did not run"));
+        }
         if (owner != null && owner.localMember()) {
             return null; // the common case in a one-member cluster and for a third of the actors of three
         }
@@ -193,10 +203,7 @@ final class ClusterNode implements ActorRouter, AutoCloseable {
             return new Where(id, Optional.empty(), false);
         }
         ClusterMember member = HazelcastClusterView.member(owner);
-        if (owner.localMember()) {
-            return new Where(id, Optional.of(member), isActiveHere(id));
-        }
-        try {
+        try { // through the executor even when the owner is this member: one path, serialized like a routed message
             Boolean active = calls.submitToMember(new ActiveQuery(id), owner).get(maxWait.toMillis(), TimeUnit.MILLISECONDS);
             return new Where(id, Optional.of(member), Boolean.TRUE.equals(active));
         } catch (InterruptedException e) {
@@ -285,8 +292,8 @@ final class ClusterNode implements ActorRouter, AutoCloseable {
     /** Stops serving and listening; pending timeouts fire no more (their calls end when the member stops). */
     @Override
     public void close() {
-        hazelcast.getUserContext().remove(USER_CONTEXT_KEY, this);
         try {
+            hazelcast.getUserContext().remove(USER_CONTEXT_KEY, this);
             hazelcast.getCluster().removeMembershipListener(membershipRegistration);
             hazelcast.getPartitionService().removeMigrationListener(migrationRegistration);
         } catch (RuntimeException notActive) {

@@ -70,9 +70,12 @@ final class Members implements AutoCloseable {
         }
 
         void stop() {
-            runtime.unbindRouter(cluster.router());
-            cluster.close();
-            runtime.close();
+            try {
+                runtime.unbindRouter(cluster.router());
+                cluster.close();
+            } finally {
+                runtime.close();
+            }
         }
     }
 

@@ -135,7 +135,6 @@ class RoutingTest {
             assertThat(e.reason()).isEqualTo(Reason.UNAVAILABLE);
             assertThat(e.detail()).contains(b.address()).contains("outcome is unknown");
         });
-        System.out.println("mid-call death: " + failure.getMessage() + " after " + tookMs + " ms");
         assertThat(tookMs).as("within the 8 s call timeout (+ slack)").isLessThan(9_000);
     }
 

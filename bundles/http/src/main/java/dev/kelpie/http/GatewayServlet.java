@@ -1,6 +1,7 @@
 package dev.kelpie.http;
 
 import dev.kelpie.api.actor.ActiveActor;
+import dev.kelpie.api.cluster.ClusterView;
 import dev.kelpie.api.actor.ActorId;
 import dev.kelpie.api.actor.ActorInvocationException;
 import dev.kelpie.api.actor.ActorLimits;
@@ -35,6 +36,9 @@ import java.util.stream.Collectors;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -97,6 +101,10 @@ public final class GatewayServlet extends HttpServlet {
     private final transient ModuleRegistry registry;
     private final transient ModuleDeployer deployer;
     private final transient BearerAuth auth;
+    /** The cluster, when this framework is a member: listings then name the member. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    transient volatile ClusterView cluster;
 
     /**
      * @throws IllegalArgumentException when the host is not a loopback address and no token is configured:
@@ -225,6 +233,8 @@ public final class GatewayServlet extends HttpServlet {
 
     private void listActors(HttpServletResponse resp) throws IOException {
         List<ActiveActor> actors = runtime.actors();
+        ClusterView c = cluster;
+        String member = c == null ? null : c.localMember().address();
         writeJson(resp, 200, json -> {
             json.beginArray();
             for (ActiveActor a : actors) {
@@ -237,8 +247,11 @@ public final class GatewayServlet extends HttpServlet {
                         .field("turns", a.turns())
                         .field("activatedAt", instant(a.activatedAt()))
                         .field("lastActiveAt", instant(a.lastActiveAt()))
-                        .field("memoryPages", a.memoryPages())
-                        .endObject();
+                        .field("memoryPages", a.memoryPages());
+                if (member != null) {
+                    json.field("member", member);
+                }
+                json.endObject();
             }
             json.endArray();
         });

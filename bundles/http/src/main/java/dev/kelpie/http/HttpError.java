@@ -76,7 +76,7 @@ final class HttpError extends Exception {
 
     /**
      * The status of a failed invocation: 400 bad operation, 404 unknown type, 413 payload too large, 429
-     * mailbox full, 504 timeout, 503 shut down or out of a runtime-wide resource, 500 the actor's error, a
+     * mailbox full, 504 timeout, 503 shut down, out of a runtime-wide resource or the actor's cluster member unavailable, 500 the actor's error, a
      * trap, a failed activation or a call cycle.
      */
     static HttpError of(ActorInvocationException e) {
@@ -88,6 +88,7 @@ final class HttpError extends Exception {
             case MAILBOX_FULL: status = 429; break;
             case TIMEOUT: status = 504; break;
             case SHUT_DOWN:
+            case UNAVAILABLE:
             case RESOURCE_EXHAUSTED: status = 503; break;
             default: status = 500; // ACTOR_ERROR, TRAP, ACTIVATION_FAILED, CALL_CYCLE
         }

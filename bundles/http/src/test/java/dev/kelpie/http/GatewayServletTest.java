@@ -43,6 +43,7 @@ class GatewayServletTest {
     private Kelpie kelpie;
     private Server server;
     private URI base;
+    private GatewayServlet servlet;
 
     @AfterEach
     void stop() throws Exception {
@@ -64,7 +65,7 @@ class GatewayServletTest {
         kelpie.deploy("counter", kelpie.load("counter.wasm", resource(COUNTER)));
         kelpie.deploy("testbed", kelpie.load("testbed.wasm", resource(TESTBED)),
                 kelpie.actors().defaultLimits().withInvocationTimeout(Duration.ofMillis(300)).withMaxPayloadBytes(64));
-        GatewayServlet servlet = new GatewayServlet(kelpie.actors(), kelpie.registry(), kelpie.deployer(), "127.0.0.1", token);
+        servlet = new GatewayServlet(kelpie.actors(), kelpie.registry(), kelpie.deployer(), "127.0.0.1", token);
         server = new Server();
         ServerConnector connector = new ServerConnector(server);
         connector.setHost("127.0.0.1");
@@ -173,6 +174,40 @@ class GatewayServletTest {
         String modules = text(get("/modules"));
         assertThat(modules).startsWith("[").contains("\"name\":\"counter.wasm\"", "\"types\":[\"counter\"]",
                 "\"language\":\"rust\"", "\"sha256\":\"");
+    }
+
+    @Test
+    void aClusterMemberNamesItselfInTheListingAndAnUnavailableMemberIs503() throws Exception {
+        start("");
+        post("/actors/counter/c1/increment", "");
+        dev.kelpie.api.cluster.ClusterMember self = new dev.kelpie.api.cluster.ClusterMember("u1", "127.0.0.1:5702", true);
+        servlet.cluster = new dev.kelpie.api.cluster.ClusterView() {
+            @Override
+            public String name() {
+                return "kelpie";
+            }
+
+            @Override
+            public dev.kelpie.api.cluster.ClusterMember localMember() {
+                return self;
+            }
+
+            @Override
+            public java.util.List<dev.kelpie.api.cluster.ClusterMember> members() {
+                return java.util.List.of(self);
+            }
+
+            @Override
+            public java.util.Optional<dev.kelpie.api.cluster.ClusterMember> ownerOf(dev.kelpie.api.actor.ActorId id) {
+                return java.util.Optional.of(self);
+            }
+        };
+        assertThat(text(get("/actors"))).contains("\"actor\":\"counter:c1\"", "\"member\":\"127.0.0.1:5702\"");
+        servlet.cluster = null;
+        assertThat(text(get("/actors"))).doesNotContain("\"member\"");
+        assertThat(HttpError.of(new dev.kelpie.api.actor.ActorInvocationException(dev.kelpie.api.actor.ActorId.of("a", "b"),
+                "op", dev.kelpie.api.actor.ActorInvocationException.Reason.UNAVAILABLE, "member 127.0.0.1:5703 left")).status())
+                .isEqualTo(503);
     }
 
     // ---------------------------------------------------------------------------------------------

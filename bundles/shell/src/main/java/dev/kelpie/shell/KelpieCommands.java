@@ -6,6 +6,7 @@ import dev.kelpie.api.actor.ActorInvocationException;
 import dev.kelpie.api.actor.ActorLimits;
 import dev.kelpie.api.actor.ActorRuntime;
 import dev.kelpie.api.actor.ActorType;
+import dev.kelpie.api.cluster.ClusterView;
 import dev.kelpie.api.deploy.DeployRequest;
 import dev.kelpie.api.deploy.DeployResult;
 import dev.kelpie.api.deploy.DeploymentException;
@@ -54,6 +55,9 @@ import org.apache.felix.service.command.Parameter;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
  * Kelpie's Gogo commands, scope {@code kelpie}: install WASM modules as actor types, invoke and inspect
@@ -107,6 +111,10 @@ public final class KelpieCommands {
     private final ModuleDeployer deployer;
     /** Operations that answered through {@code invoke}, per type: the console completes them. */
     private final java.util.concurrent.ConcurrentHashMap<String, Set<String>> operationsSeen = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The cluster, when this framework is a member: {@code actors} then names the member. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile ClusterView cluster;
     /** For tests in this package: how long invoke waits past the invocation timeout. */
     Duration invokeAllowance = INVOKE_ALLOWANCE;
 
@@ -300,6 +308,16 @@ public final class KelpieCommands {
                 return "(no active actors)";
             }
             Instant now = Instant.now();
+            ClusterView c = cluster;
+            if (c != null) { // a cluster member lists its own activations; kelpie:where finds any actor's member
+                String member = c.localMember().address();
+                Table table = new Table("ACTOR", "MEMBER", "RUNS", "QUEUED", "TURNS", "IDLE(s)", "MEMORY(KiB)").right(3, 4, 5, 6);
+                for (ActiveActor a : actors) {
+                    long idle = a.lastActiveAt() == null ? 0 : Math.max(0, Duration.between(a.lastActiveAt(), now).toSeconds());
+                    table.add(a.id(), member, a.runsOn(), a.queued(), a.turns(), idle, (long) a.memoryPages() * 64);
+                }
+                return table.render();
+            }
             Table table = new Table("ACTOR", "RUNS", "QUEUED", "TURNS", "IDLE(s)", "MEMORY(KiB)").right(2, 3, 4, 5);
             for (ActiveActor a : actors) {
                 long idle = a.lastActiveAt() == null ? 0 : Math.max(0, Duration.between(a.lastActiveAt(), now).toSeconds());

@@ -83,6 +83,38 @@ class ActorCommandsTest extends ShellTestSupport {
     }
 
     @Test
+    void actorsNamesTheMemberInACluster() {
+        sh.invoke("counter", "c1", "increment");
+        dev.kelpie.api.cluster.ClusterMember self = new dev.kelpie.api.cluster.ClusterMember("u1", "127.0.0.1:5702", true);
+        sh.cluster = new dev.kelpie.api.cluster.ClusterView() {
+            @Override
+            public String name() {
+                return "kelpie";
+            }
+
+            @Override
+            public dev.kelpie.api.cluster.ClusterMember localMember() {
+                return self;
+            }
+
+            @Override
+            public List<dev.kelpie.api.cluster.ClusterMember> members() {
+                return List.of(self);
+            }
+
+            @Override
+            public java.util.Optional<dev.kelpie.api.cluster.ClusterMember> ownerOf(dev.kelpie.api.actor.ActorId id) {
+                return java.util.Optional.of(self);
+            }
+        };
+        List<String> lines = run("kelpie:actors", sh::actors).lines().toList();
+        assertThat(lines.get(0)).matches("ACTOR +MEMBER +RUNS +QUEUED +TURNS +IDLE\\(s\\) +MEMORY\\(KiB\\)");
+        assertThat(lines.get(1)).matches("counter:c1 +127\\.0\\.0\\.1:5702 +counter\\.wasm@[0-9a-f]{12} +0 +1 +\\d+ +\\d+");
+        sh.cluster = null;
+        assertThat(sh.actors().lines().findFirst().orElseThrow()).doesNotContain("MEMBER");
+    }
+
+    @Test
     void deactivatePassivatesOneActor() {
         sh.invoke("counter", "c1", "increment", "3");
         sh.invoke("counter", "c2", "increment");
