@@ -5,8 +5,10 @@ import dev.kelpie.api.actor.ActorId;
 
 /**
  * A state commit (or read for a commit) came from an activation that a newer activation of the same actor
- * has fenced off: its epoch is older than the store's. Nothing of the refused commit was applied; the
- * activation must not commit again and is discarded.
+ * has fenced off: its epoch is older than the store's. The store refused the commit; the activation must
+ * not commit again and is discarded. (Where a store retries a commit whose first attempt was applied but
+ * not answered, such as Hazelcast after a member's death, the first attempt may have applied: the caller
+ * is told UNAVAILABLE, an outcome that may be unknown.)
  */
 public class StaleEpochException extends KelpieException {
     private static final long serialVersionUID = 1L;
@@ -24,7 +26,7 @@ public class StaleEpochException extends KelpieException {
     public StaleEpochException(ActorId actor, long epoch, long currentEpoch, String newerActivation) {
         super("actor " + actor + " was fenced off by a newer activation"
                 + (newerActivation == null || newerActivation.isBlank() ? "" : " on " + newerActivation)
-                + " (epoch " + epoch + " < " + currentEpoch + "); the state changes were not applied");
+                + " (epoch " + epoch + " < " + currentEpoch + ")");
         this.actor = actor;
         this.epoch = epoch;
         this.currentEpoch = currentEpoch;

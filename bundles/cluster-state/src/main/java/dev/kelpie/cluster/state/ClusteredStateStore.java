@@ -66,7 +66,25 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * cluster restarted with its data directories gets its records back.
  *
  * <p>Every Hazelcast call is bounded by {@code operation_timeout_ms}; past it the outcome is unknown and
- * the caller gets {@link StateUnavailableException} naming the actor and the member.
+ * the caller gets {@link StateUnavailableException} naming the actor and the member. A commit carries the
+ * turn's new values (not deltas), so when Hazelcast retries one whose owner died after applying it, the
+ * same state is applied twice, harmlessly (the version counts both).
+ *
+ * <h2>Limits</h2>
+ * <ul>
+ * <li>Each commit sends the turn's changes to the owner, but the owner, each backup and each local copy
+ *     store the whole record: a commit costs O(size of the actor's state), bounded by
+ *     {@code max_record_bytes}. Keep an actor's state small.
+ * <li>A local copy holds a record as of the last time its member was owner or backup of it; after a
+ *     migration the new replicas have it in memory and on disk only from their next write. A whole-cluster
+ *     restart therefore needs the data directories of the members that last held each record (all of
+ *     them, in practice) and should be done with every member started before traffic: an actor activated
+ *     before the member holding its newest copy offered it starts from an older copy, and is fenced off
+ *     (its acknowledged writes lost) once that member's newer copy wins.
+ * <li>A whole cluster that dies at once (every replica of a record) keeps what the local copies had
+ *     written: every acknowledged commit (each replica writes before it answers), in the operating system's
+ *     page cache, synced as the MVStore store's {@code sync_interval_ms} says.
+ * </ul>
  */
 @Component(service = StateStore.class, configurationPid = ClusteredStateStore.PID,
         property = StateStore.NAME + "=" + ClusteredStateStore.STORE_NAME)
@@ -175,6 +193,7 @@ public final class ClusteredStateStore implements StateStore, AutoCloseable {
     @Override
     public long open(ActorId actor) {
         checkActor(actor, "open");
+        checkOpen();
         Outcome o = await(map.submitToKey(actor.toString(), new OpenProcessor(member)), actor, "opening the state of");
         StateRecord r = o.record();
         Opened fresh = new Opened(r.epoch(), new TreeMap<>(r.values()), r.bytes());

@@ -184,6 +184,7 @@ class ClusteredStateStoreTest {
         });
         AtomicInteger done = new AtomicInteger();
         AtomicInteger attempts = new AtomicInteger();
+        long start = System.nanoTime();
         Node victim = ownerOf(ids.get(0));
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
@@ -218,8 +219,11 @@ class ClusteredStateStoreTest {
             pool.shutdownNow();
             assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
         }
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertThat(victim.alive()).isFalse();
         assertThat(done.get()).isGreaterThanOrEqualTo(total);
+        System.out.printf("%d acknowledged increments on %d actors from %d threads in %d ms, member %s killed after %d; "
+                + "unknown outcomes: %s%n", done.get(), actors, threads, millis, victim.name(), total / 2, unknown);
         for (ActorId id : ids) {
             List<Long> values = new ArrayList<>(acked.get(id));
             long finalValue = call(ownerOf(id), id, "get");
@@ -229,6 +233,45 @@ class ClusteredStateStoreTest {
                     .isGreaterThanOrEqualTo(values.stream().mapToLong(Long::longValue).max().orElse(0))
                     .isBetween((long) values.size(), values.size() + unknown.get(id).get());
         }
+    }
+
+    @Test
+    void aCommitPastMaxRecordBytesIsRefusedAndNothingOfItApplied() {
+        ports = List.of(Node.freePort());
+        nodes.add(new Node(clusterName, ports.get(0), ports, dir.resolve("member-0"),
+                Node.SETTINGS.withMaxRecordBytes(4096)));
+        Node n = nodes.get(0);
+        ActorId id = new ActorId("counter", "big");
+        long epoch = n.store.open(id);
+        n.store.commitAsync(id, epoch, Map.of("a", new byte[1000])).join();
+        assertThatThrownBy(() -> n.store.commitAsync(id, epoch, Map.of("b", new byte[1000], "c", new byte[3000])).join())
+                .hasMessageContaining("actor counter:big would be").hasMessageContaining("over the limit of 4096 bytes (max_record_bytes)");
+        assertThat(n.store.keys(id, "")).containsExactly("a");
+        n.store.close(id, epoch);
+        // read without the activation's cache: what the map holds
+        assertThat(n.store.keys(id, "")).containsExactly("a");
+        assertThat(n.store.get(id, "a")).hasSize(1000);
+    }
+
+    @Test
+    void aRecordsByteFormRoundTripsAndACorruptOneIsRefusedByName() {
+        java.util.TreeMap<String, byte[]> values = new java.util.TreeMap<>();
+        values.put("k", new byte[] {1, 2, 3});
+        values.put("ünï", new byte[0]);
+        StateRecord r = new StateRecord(7, 42, "127.0.0.1:5701", values);
+        StateRecord back = StateRecord.fromBytes(r.toBytes());
+        assertThat(back.epoch()).isEqualTo(7);
+        assertThat(back.version()).isEqualTo(42);
+        assertThat(back.activation()).isEqualTo("127.0.0.1:5701");
+        assertThat(back.values()).containsOnlyKeys("k", "ünï");
+        assertThat(back.values().get("k")).containsExactly(1, 2, 3);
+        byte[] bytes = r.toBytes();
+        assertThatThrownBy(() -> StateRecord.fromBytes(java.util.Arrays.copyOf(bytes, bytes.length - 2)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bytes");
+        bytes[0] = 9;
+        assertThatThrownBy(() -> StateRecord.fromBytes(bytes)).hasMessageContaining("unknown record format 9");
+        assertThat(new StateRecord(3, 1, "", values).newerThan(new StateRecord(2, 9, "", values))).isTrue();
+        assertThat(new StateRecord(3, 1, "", values).newerThan(new StateRecord(3, 1, "", values))).isFalse();
     }
 
     private static void sleep(long millis) {

@@ -44,13 +44,17 @@ final class Node implements AutoCloseable {
 
     /** Starts a member on {@code port} joining {@code members} (ports), with its local copy in {@code dataDir}. */
     Node(String clusterName, int port, List<Integer> members, Path dataDir) {
+        this(clusterName, port, members, dataDir, SETTINGS);
+    }
+
+    Node(String clusterName, int port, List<Integer> members, Path dataDir, ClusterStateSettings settings) {
         this.port = port;
         this.hz = Hazelcast.newHazelcastInstance(config(clusterName, port, members));
         MvStoreStateStore l = null;
         ClusteredStateStore s = null;
         try {
             l = new MvStoreStateStore(dataDir);
-            s = new ClusteredStateStore(hz, l, SETTINGS);
+            s = new ClusteredStateStore(hz, l, settings);
             this.runtime = new KelpieActorRuntime(REGISTRY, new ChicoryWapcHost(WapcSettings.DEFAULTS), s,
                     RuntimeSettings.DEFAULTS.withWorkers(2).withShutdownGrace(Duration.ofSeconds(1)));
             runtime.deploy(ActorType.nativeType("counter", Counter::new, ActorLimits.DEFAULTS

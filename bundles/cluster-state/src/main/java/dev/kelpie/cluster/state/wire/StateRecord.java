@@ -156,7 +156,7 @@ public final class StateRecord implements DataSerializable {
             }
             return new StateRecord(epoch, version, activation, values);
         } catch (IOException e) {
-            throw new IllegalArgumentException("truncated record: " + e, e);
+            throw new IllegalArgumentException("truncated record of " + data.length + " bytes: " + e, e);
         }
     }
 
