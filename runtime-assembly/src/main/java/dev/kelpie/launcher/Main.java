@@ -90,10 +90,15 @@ public final class Main {
      * classes in every Kelpie, single-node ones included.
      */
     static final Set<String> NOT_STARTED = Set.of("com.hazelcast");
-    /** Loggers of libraries that say too much at INFO (kept here: java.util.logging holds loggers weakly). */
+    /**
+     * Loggers of libraries that say too much at INFO (kept here: java.util.logging holds loggers weakly).
+     * Hazelcast's INFO (member lists, migrations, a health line every 20 s under load) is left to the
+     * cluster bundle's own INFO lines (kelpie.cluster: joins and leaves).
+     */
     private static final List<java.util.logging.Logger> QUIET_LOGGERS = List.of(
             java.util.logging.Logger.getLogger("org.apache.aries.spifly"), java.util.logging.Logger.getLogger("org.eclipse.jetty"),
-            java.util.logging.Logger.getLogger("org.apache.felix.http"), java.util.logging.Logger.getLogger("org.apache.felix.hc"));
+            java.util.logging.Logger.getLogger("org.apache.felix.http"), java.util.logging.Logger.getLogger("org.apache.felix.hc"),
+            java.util.logging.Logger.getLogger("com.hazelcast"));
     /** The HTTP gateway's configuration; its {@code port} and {@code host} are the HTTP server's too. */
     static final String HTTP_CONFIG = "conf/dev.kelpie.http.cfg";
     static final String HTTP_PORT_PROPERTY = "org.osgi.service.http.port";

@@ -28,12 +28,14 @@ import java.util.stream.Collectors;
 /**
  * N members of the built distribution as separate processes on loopback: each in its own copy of the
  * distribution directory (own {@code data/} and {@code cache/}; {@code bundle/} and {@code lib/} are links to
- * the built ones), with {@code conf/dev.kelpie.cluster.cfg} enabled, a free Hazelcast port and a free HTTP
+ * the built ones; only the counter's module bundle in {@code deploy/}), with {@code conf/dev.kelpie.cluster.cfg} enabled, a free Hazelcast port and a free HTTP
  * port. A Hazelcast client in the test JVM watches the cluster (members, partition owners, the module map).
  * {@link #close} stops every process (SIGKILL when SIGTERM does not stop it in time) and deletes the copies.
  */
 final class DistributionCluster implements AutoCloseable {
-    static final Duration START_TIMEOUT = Duration.ofSeconds(Long.getLong("kelpie.cluster.start.seconds", 150));
+    static final Duration START_TIMEOUT = Duration.ofSeconds(Long.getLong("kelpie.cluster.start.seconds", 240));
+    /** The module bundles of deploy/ each member gets (the tests need the counter; the examples only cost start time). */
+    static final List<String> DEPLOYED = List.of("kelpie-module-counter.jar");
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
     /** One member: its directory, ports and (while it runs) its process. */
@@ -157,6 +159,8 @@ final class DistributionCluster implements AutoCloseable {
             int httpPort = freePort();
             Files.writeString(home.resolve("conf/dev.kelpie.cluster.cfg"), "enabled = true\nname = " + name
                     + "\nhost = 127.0.0.1\nport = " + clusterPorts.get(i) + "\nmembers = " + members + "\n"
+                    // several JVMs starting at once on a loaded machine: joining can take minutes
+                    + "start_timeout_seconds = " + START_TIMEOUT.toSeconds() + "\n"
                     + System.getProperty("kelpie.cluster.cfg.extra", "").replace(';', '\n'));
             Files.writeString(home.resolve("conf/dev.kelpie.http.cfg"), "port = " + httpPort + "\nhost = 127.0.0.1\ntoken =\n");
             String storeTarget = System.getProperty("kelpie.cluster.store.target");
@@ -175,8 +179,12 @@ final class DistributionCluster implements AutoCloseable {
                 Files.createSymbolicLink(home.resolve(linked), dist.resolve(linked));
             }
         }
-        for (String copied : List.of("bin", "conf", "etc", "deploy")) {
+        for (String copied : List.of("bin", "conf", "etc")) {
             copyTree(dist.resolve(copied), home.resolve(copied));
+        }
+        Files.createDirectories(home.resolve("deploy"));
+        for (String jar : DEPLOYED) {
+            Files.copy(dist.resolve("deploy").resolve(jar), home.resolve("deploy").resolve(jar));
         }
     }
 
