@@ -15,6 +15,9 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -23,9 +26,11 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * The cluster member of a Kelpie framework (configuration {@value #PID}; nothing starts without it or with
  * {@code enabled = false}). Activation returns at once: the member starts on a thread of its own, bounded by
  * {@code start_timeout_seconds}, and once it has joined, the component registers the
- * {@link HazelcastInstance} (property {@value #NAME_PROPERTY}), the {@link ClusterView}, the
- * {@link ActorRouter} the runtime sends messages through, and the command {@code kelpie:where}.
- * Deactivation withdraws them and leaves the cluster, bounded by {@code shutdown_timeout_seconds}.
+ * {@link HazelcastInstance} (property {@value #NAME_PROPERTY}), the {@link ClusterView} and the command
+ * {@code kelpie:where}; once there is also an {@link ActorRuntime} (an optional reference: a clustered state
+ * store the runtime needs may need the member first), it serves the runtime's actors and registers the
+ * {@link ActorRouter} the runtime sends messages through. Deactivation withdraws them and leaves the
+ * cluster, bounded by {@code shutdown_timeout_seconds}.
  */
 @Component(configurationPid = ClusterComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, service = {})
 @Designate(ocd = ClusterComponent.Config.class)
@@ -79,15 +84,38 @@ public final class ClusterComponent {
         int join__wait__seconds() default 5;
     }
 
-    private final ActorRuntime runtime;
     private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
+    private ServiceRegistration<ActorRouter> routerRegistration;
+    private BundleContext context;
+    private ActorRuntime runtime;
     private KelpieCluster cluster;
     private boolean deactivated;
-    private Thread starter;
+
+    /**
+     * The actor runtime whose actors this member serves, when there is one: optional, so that the member
+     * (and its {@link HazelcastInstance}, which a clustered state store of the runtime may need) starts
+     * without it.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    synchronized void bindRuntime(ActorRuntime r) {
+        if (runtime != null) {
+            stopServing(); // a replacement: serve the new one
+        }
+        runtime = r;
+        serve();
+    }
+
+    synchronized void unbindRuntime(ActorRuntime r) {
+        if (runtime == r) {
+            stopServing();
+            runtime = null;
+        }
+    }
 
     @Activate
-    public ClusterComponent(@Reference ActorRuntime runtime, BundleContext context, Config config) {
-        this.runtime = runtime;
+    void activate(BundleContext context, Config config) {
+        this.context = context;
         if (!config.enabled()) {
             LOG.log(System.Logger.Level.INFO, "cluster: enabled = false in " + PID + ": single-node");
             return;
@@ -99,7 +127,7 @@ public final class ClusterComponent {
             LOG.log(System.Logger.Level.ERROR, e.getMessage() + " (" + PID + "); the member does not start");
             throw e;
         }
-        starter = new Thread(() -> start(settings, context), "kelpie-cluster-activate");
+        Thread starter = new Thread(() -> start(settings), "kelpie-cluster-activate");
         starter.setDaemon(true);
         starter.start();
     }
@@ -111,10 +139,11 @@ public final class ClusterComponent {
                 Duration.ofSeconds(c.failure__detection__seconds()), Duration.ofSeconds(c.join__wait__seconds()));
     }
 
-    private void start(ClusterSettings settings, BundleContext context) {
+    /** On the starter thread: starts the member, registers its services, and serves the runtime if there is one. */
+    private void start(ClusterSettings settings) {
         KelpieCluster started;
         try {
-            started = KelpieCluster.start(settings, runtime, ClusterComponent.class.getClassLoader());
+            started = KelpieCluster.startMember(settings, ClusterComponent.class.getClassLoader());
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, e.getMessage() + "; Kelpie runs single-node", e);
             return;
@@ -123,9 +152,10 @@ public final class ClusterComponent {
             if (!deactivated) {
                 cluster = started;
                 try {
-                    register(context, started);
+                    register(started);
                     LOG.log(System.Logger.Level.INFO, "cluster '" + settings.name() + "': member " + settings.address()
                             + " joined; members " + started.view().members());
+                    serve();
                     return;
                 } catch (RuntimeException e) {
                     LOG.log(System.Logger.Level.ERROR, "cluster member " + settings.address()
@@ -138,28 +168,61 @@ public final class ClusterComponent {
         started.close(); // deactivated while starting, or not registered
     }
 
-    private void register(BundleContext context, KelpieCluster c) {
-        Hashtable<String, Object> props = new Hashtable<>();
-        props.put(NAME_PROPERTY, c.settings().name());
+    private void register(KelpieCluster c) {
+        Hashtable<String, Object> props = properties(c);
         registrations.add(context.registerService(HazelcastInstance.class, c.hazelcast(), props));
         registrations.add(context.registerService(ClusterView.class, c.view(), props));
         Hashtable<String, Object> command = new Hashtable<>(props);
         command.put("osgi.command.scope", "kelpie");
         command.put("osgi.command.function", new String[] {"where"});
         registrations.add(context.registerService(Object.class, new WhereCommand(c), command));
-        // the router last: once the runtime has it, every part a routed message needs is there
-        registrations.add(context.registerService(ActorRouter.class, c.router(), props));
+    }
+
+    private static Hashtable<String, Object> properties(KelpieCluster c) {
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put(NAME_PROPERTY, c.settings().name());
+        return props;
+    }
+
+    /** Once both the member and a runtime are there: serve the runtime and register its router. */
+    private void serve() {
+        if (cluster == null || runtime == null || routerRegistration != null || deactivated) {
+            return;
+        }
+        try {
+            ActorRouter router = cluster.serve(runtime);
+            routerRegistration = context.registerService(ActorRouter.class, router, properties(cluster));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "cluster member " + cluster.settings().address()
+                    + " could not serve the actor runtime", e);
+            cluster.stopServing();
+        }
+    }
+
+    /** Withdraws the router first (the runtime routes no more), then stops serving the runtime. */
+    private void stopServing() {
+        if (routerRegistration != null) {
+            unregister(routerRegistration);
+            routerRegistration = null;
+        }
+        if (cluster != null) {
+            cluster.stopServing();
+        }
     }
 
     private void unregister() {
         for (int i = registrations.size() - 1; i >= 0; i--) {
-            try {
-                registrations.get(i).unregister();
-            } catch (IllegalStateException alreadyGone) {
-                // the bundle is stopping: the framework withdrew it
-            }
+            unregister(registrations.get(i));
         }
         registrations.clear();
+    }
+
+    private static void unregister(ServiceRegistration<?> r) {
+        try {
+            r.unregister();
+        } catch (IllegalStateException alreadyGone) {
+            // the bundle is stopping: the framework withdrew it
+        }
     }
 
     @Deactivate
@@ -167,7 +230,8 @@ public final class ClusterComponent {
         KelpieCluster c;
         synchronized (this) {
             deactivated = true;
-            unregister(); // the router first (registered last): the runtime routes no more
+            stopServing();
+            unregister();
             c = cluster;
             cluster = null;
         }

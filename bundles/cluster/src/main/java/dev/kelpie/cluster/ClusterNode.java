@@ -15,9 +15,7 @@ import dev.kelpie.api.actor.ActorInvocationException;
 import dev.kelpie.api.actor.ActorInvocationException.Reason;
 import dev.kelpie.api.actor.ActorRuntime;
 import dev.kelpie.api.cluster.ActorRouter;
-import dev.kelpie.api.cluster.ClusterMember;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -69,11 +67,11 @@ final class ClusterNode implements ActorRouter, AutoCloseable {
     private volatile boolean closed;
     volatile TestHooks testHooks = TestHooks.NONE;
 
-    ClusterNode(HazelcastInstance hazelcast, ActorRuntime runtime, ClusterSettings settings) {
+    ClusterNode(HazelcastInstance hazelcast, HazelcastClusterView view, ActorRuntime runtime, ClusterSettings settings) {
         this.hazelcast = hazelcast;
         this.runtime = runtime;
         this.settings = settings;
-        this.view = new HazelcastClusterView(hazelcast, settings.name());
+        this.view = view;
         this.calls = hazelcast.getExecutorService(HazelcastConfigs.CALLS);
         this.localAddress = HazelcastClusterView.address(hazelcast.getCluster().getLocalMember());
         this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
@@ -194,35 +192,6 @@ final class ClusterNode implements ActorRouter, AutoCloseable {
 
     boolean isActiveHere(ActorId id) {
         return runtime.actors().stream().anyMatch(a -> a.id().equals(id));
-    }
-
-    /** Where an actor lives and whether it is active there; the owner is asked within {@code maxWait}. */
-    Where where(ActorId id, Duration maxWait) {
-        Member owner = view.owner(id);
-        if (owner == null) {
-            return new Where(id, Optional.empty(), false);
-        }
-        ClusterMember member = HazelcastClusterView.member(owner);
-        try { // through the executor even when the owner is this member: one path, serialized like a routed message
-            Boolean active = calls.submitToMember(new ActiveQuery(id), owner).get(maxWait.toMillis(), TimeUnit.MILLISECONDS);
-            return new Where(id, Optional.of(member), Boolean.TRUE.equals(active));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while asking member " + member + " about actor " + id);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("member " + member + " did not answer within " + maxWait.toMillis()
-                    + " ms whether actor " + id + " is active there: " + e);
-        }
-    }
-
-    /** An actor's home and whether it is active there. */
-    record Where(ActorId id, Optional<ClusterMember> owner, boolean active) {
-        @Override
-        public String toString() {
-            return owner.map(m -> id + " lives on member " + m.address() + (m.local() ? " (this member)" : "")
-                    + ": " + (active ? "active" : "not active"))
-                    .orElse(id + " has no member now: its partition is between owners; try again shortly");
-        }
     }
 
     // ---- placement ----

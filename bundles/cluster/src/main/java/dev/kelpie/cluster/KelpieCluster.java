@@ -1,14 +1,17 @@
 package dev.kelpie.cluster;
 
+import com.hazelcast.cluster.Member;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import dev.kelpie.api.actor.ActorId;
 import dev.kelpie.api.actor.ActorRuntime;
 import dev.kelpie.api.cluster.ActorRouter;
+import dev.kelpie.api.cluster.ClusterMember;
 import dev.kelpie.api.cluster.ClusterView;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -33,14 +36,16 @@ public final class KelpieCluster implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("kelpie.cluster");
 
     private final HazelcastInstance hazelcast;
-    private final ClusterNode node;
+    private final HazelcastClusterView view;
     private final ClusterSettings settings;
+    /** Kelpie's part serving an actor runtime, or null while the member serves none. */
+    private volatile ClusterNode node;
     private volatile boolean closed;
 
-    private KelpieCluster(HazelcastInstance hazelcast, ClusterNode node, ClusterSettings settings) {
+    private KelpieCluster(HazelcastInstance hazelcast, ClusterSettings settings) {
         this.hazelcast = hazelcast;
-        this.node = node;
         this.settings = settings;
+        this.view = new HazelcastClusterView(hazelcast, settings.name());
     }
 
     public static Builder builder() {
@@ -56,15 +61,55 @@ public final class KelpieCluster implements AutoCloseable {
      *     its address and cluster)
      */
     public static KelpieCluster start(ClusterSettings settings, ActorRuntime runtime, ClassLoader classLoader) {
-        Objects.requireNonNull(settings, "cluster settings");
         Objects.requireNonNull(runtime, "actor runtime");
-        ClassLoader loader = classLoader != null ? classLoader : KelpieCluster.class.getClassLoader();
-        HazelcastInstance hz = startMember(settings, loader);
+        KelpieCluster cluster = startMember(settings, classLoader);
         try {
-            return new KelpieCluster(hz, new ClusterNode(hz, runtime, settings), settings);
+            cluster.serve(runtime);
+            return cluster;
         } catch (RuntimeException | Error e) {
-            hz.getLifecycleService().terminate();
+            cluster.hazelcast.getLifecycleService().terminate();
             throw e;
+        }
+    }
+
+    /**
+     * Starts a member that serves no actor runtime yet (other cluster parts, such as a clustered state store
+     * the runtime itself needs, can use {@link #hazelcast()} meanwhile); {@link #serve} adds the runtime.
+     */
+    public static KelpieCluster startMember(ClusterSettings settings, ClassLoader classLoader) {
+        Objects.requireNonNull(settings, "cluster settings");
+        ClassLoader loader = classLoader != null ? classLoader : KelpieCluster.class.getClassLoader();
+        return new KelpieCluster(startHazelcast(settings, loader), settings);
+    }
+
+    /**
+     * Serves an actor runtime's actors from now on: routed messages run on it, its activations whose
+     * partition moved away are passivated.
+     *
+     * @return the router to give the runtime ({@link #router()})
+     * @throws IllegalStateException when the member already serves a runtime or has left
+     */
+    public synchronized ActorRouter serve(ActorRuntime runtime) {
+        Objects.requireNonNull(runtime, "actor runtime");
+        if (closed) {
+            throw new IllegalStateException("cluster member " + settings.address() + " has left the cluster");
+        }
+        if (node != null) {
+            throw new IllegalStateException("cluster member " + settings.address() + " already serves an actor runtime");
+        }
+        node = new ClusterNode(hazelcast, view, runtime, settings);
+        return node;
+    }
+
+    /**
+     * Stops serving the runtime (unbind the router from it first): messages routed here are answered
+     * UNAVAILABLE until a runtime is served again; calls on their way from here fail with UNAVAILABLE.
+     */
+    public synchronized void stopServing() {
+        ClusterNode n = node;
+        node = null;
+        if (n != null) {
+            n.close();
         }
     }
 
@@ -73,7 +118,7 @@ public final class KelpieCluster implements AutoCloseable {
      * context class loader: its own bundle's) and waits at most the start timeout; a member that starts
      * later than that is shut down as soon as it is up.
      */
-    private static HazelcastInstance startMember(ClusterSettings settings, ClassLoader loader) {
+    private static HazelcastInstance startHazelcast(ClusterSettings settings, ClassLoader loader) {
         CompletableFuture<HazelcastInstance> started = new CompletableFuture<>();
         Thread starter = new Thread(() -> {
             Thread.currentThread().setContextClassLoader(HazelcastInstance.class.getClassLoader());
@@ -112,21 +157,65 @@ public final class KelpieCluster implements AutoCloseable {
 
     /** The cluster as this member sees it. */
     public ClusterView view() {
-        return node.view();
+        return view;
     }
 
-    /** The router to give the actor runtime. */
+    /**
+     * The router to give the actor runtime this member serves.
+     *
+     * @throws IllegalStateException when it serves none
+     */
     public ActorRouter router() {
-        return node;
+        ClusterNode n = node;
+        if (n == null) {
+            throw new IllegalStateException("cluster member " + settings.address() + " serves no actor runtime");
+        }
+        return n;
     }
 
     public ClusterSettings settings() {
         return settings;
     }
 
-    /** The text of {@code kelpie:where}: where the actor lives and whether it is active there. */
+    /**
+     * The text of {@code kelpie:where}: the member the actor lives on, and whether it is active there (the
+     * owner is asked through the executor even when it is this member, within 5 s).
+     *
+     * @throws IllegalStateException when the owner does not answer in time
+     */
     public String where(ActorId id) {
-        return node.where(id, Duration.ofSeconds(5)).toString();
+        return where(id, Duration.ofSeconds(5)).toString();
+    }
+
+    Where where(ActorId id, Duration maxWait) {
+        Member owner = view.owner(id);
+        if (owner == null) {
+            return new Where(id, Optional.empty(), false);
+        }
+        ClusterMember member = HazelcastClusterView.member(owner);
+        try {
+            Boolean active = hazelcast.getExecutorService(HazelcastConfigs.CALLS).submitToMember(new ActiveQuery(id), owner)
+                    .get(maxWait.toMillis(), TimeUnit.MILLISECONDS);
+            return new Where(id, Optional.of(member), Boolean.TRUE.equals(active));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while asking member " + member + " about actor " + id);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("member " + member + " did not answer within " + maxWait.toMillis()
+                    + " ms whether actor " + id + " is active there: " + e);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("member " + member + " could not be asked about actor " + id + ": " + e);
+        }
+    }
+
+    /** An actor's home and whether it is active there. */
+    record Where(ActorId id, Optional<ClusterMember> owner, boolean active) {
+        @Override
+        public String toString() {
+            return owner.map(m -> id + " lives on member " + m.address() + (m.local() ? " (this member)" : "")
+                    + ": " + (active ? "active" : "not active"))
+                    .orElse(id + " has no member now: its partition is between owners; try again shortly");
+        }
     }
 
     ClusterNode node() {
@@ -144,7 +233,7 @@ public final class KelpieCluster implements AutoCloseable {
             return;
         }
         closed = true;
-        node.close();
+        stopServing();
         Thread stopper = new Thread(() -> {
             try {
                 hazelcast.shutdown();

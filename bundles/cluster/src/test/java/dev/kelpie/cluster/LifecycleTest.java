@@ -58,7 +58,7 @@ class LifecycleTest {
                         assertThat(e.reason()).isEqualTo(Reason.UNAVAILABLE);
                         assertThat(e.detail()).contains(a.address()).contains("left the cluster");
                     });
-            a.runtime.unbindRouter(a.cluster.router());
+            a.runtime.unbindRouter(a.router);
             assertThat(new String(a.runtime.ref(onB).call("increment", new byte[0]), UTF_8)).isEqualTo("1");
             assertThat(a.active(onB)).isTrue();
         } finally {

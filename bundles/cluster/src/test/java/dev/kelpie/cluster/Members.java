@@ -55,10 +55,12 @@ final class Members implements AutoCloseable {
     static final class Member {
         final KelpieActorRuntime runtime;
         final KelpieCluster cluster;
+        final dev.kelpie.api.cluster.ActorRouter router;
 
         Member(KelpieActorRuntime runtime, KelpieCluster cluster) {
             this.runtime = runtime;
             this.cluster = cluster;
+            this.router = cluster.router();
         }
 
         String address() {
@@ -71,7 +73,7 @@ final class Members implements AutoCloseable {
 
         void stop() {
             try {
-                runtime.unbindRouter(cluster.router());
+                runtime.unbindRouter(router);
                 cluster.close();
             } finally {
                 runtime.close();
@@ -100,7 +102,7 @@ final class Members implements AutoCloseable {
         Member m = new Member(runtime, cluster);
         members.add(m);
         deploy.accept(m);
-        runtime.bindRouter(cluster.router());
+        runtime.bindRouter(m.router);
         return m;
     }
 
