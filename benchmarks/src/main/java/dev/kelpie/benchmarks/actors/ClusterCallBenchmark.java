@@ -145,6 +145,7 @@ public class ClusterCallBenchmark {
 
     @Benchmark
     @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
     @Threads(4)
     public byte[] remoteThroughput(Actors actors) {
         return actors.remote.call("echo", actors.payload);
@@ -152,6 +153,7 @@ public class ClusterCallBenchmark {
 
     @Benchmark
     @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
     @Threads(4)
     public byte[] singleNodeThroughput(Actors actors) {
         return actors.single.call("echo", actors.payload);
