@@ -80,14 +80,16 @@ final class DistributionCluster implements AutoCloseable {
                     .redirectError(ProcessBuilder.Redirect.appendTo(err.toFile()));
             builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
             builder.environment().put("KELPIE_OPTS", "-Xmx384m -XX:+UseSerialGC -Dorg.osgi.service.http.port=" + httpPort
-                    + " " + System.getProperty("kelpie.cluster.member.opts", ""));
+                    + " -Dkelpie.ready.timeout=" + START_TIMEOUT.toSeconds() + " "
+                    + System.getProperty("kelpie.cluster.member.opts", ""));
             process = builder.start();
             return this;
         }
 
+        /** Until its gateway lists the counter type of deploy/ (the runtime is up and serves HTTP). */
         Node awaitReady() throws IOException, InterruptedException {
             long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-            while (!Files.readString(err).contains("Kelpie ready in")) {
+            while (!servesCounter()) {
                 if (!alive() || System.nanoTime() > deadline) {
                     throw new AssertionError("member " + index + " did not get ready within " + START_TIMEOUT.toSeconds()
                             + " s" + (alive() ? "" : " (it exited)") + "; stderr:\n" + tail());
@@ -95,6 +97,18 @@ final class DistributionCluster implements AutoCloseable {
                 Thread.sleep(200);
             }
             return this;
+        }
+
+        private boolean servesCounter() {
+            try {
+                HttpResponse<String> r = send(request("/types").timeout(Duration.ofSeconds(5)).GET());
+                return r.statusCode() == 200 && r.body().contains("\"name\":\"counter\"");
+            } catch (IOException e) {
+                return false; // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
         }
 
         /** SIGKILL: no shutdown hook, no graceful leave. */
