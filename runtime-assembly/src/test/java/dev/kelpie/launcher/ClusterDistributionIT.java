@@ -66,6 +66,10 @@ class ClusterDistributionIT {
         for (Node n : cluster.nodes) {
             DistributionCluster.await(n + " runs " + type + " as " + sha, WAIT, () -> typesOf(n).contains(
                     "\"name\":\"" + type + "\"") && typesOf(n).contains(sha));
+        }
+        // (only now: a message is routed to the actor's member, which may apply the module a moment later than
+        // the member it was put on)
+        for (Node n : cluster.nodes) {
             HttpResponse<String> echo = n.send(n.request("/actors/" + type + "/e-" + n.index + "/echo")
                     .POST(BodyPublishers.ofString("hi")));
             assertThat(echo.statusCode()).as(echo.body()).isEqualTo(200);
