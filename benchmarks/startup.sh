@@ -11,11 +11,16 @@
 #   shipped   the distribution as built: bundles carry their code (.compiled), cache empty
 #   go-*      the same with the Go example bundle (examples/) deployed too: go-compile, go-shipped
 #
-# Printed: the median "Kelpie ready in N ms" per variant and its ratio to `compile`; the registry's own
+#   base-*    any variant above, from the distribution KELPIE_BASELINE_DIST (e.g. a copy of the build before a
+#             change) instead: an A/B in the same run, e.g. floor shipped base-floor base-shipped
+#
+# Printed: the median "Kelpie ready in N ms" per variant, its ratio to the `floor` of the same distribution
+# (what the modules add; 1.00 = nothing) and to `compile`; the registry's own
 # part of it (the sum of every module's install time, ModuleDescriptor.compileMillis: parse, validate and
 # compile or load the code); the first kelpie:invoke of echo-rust after the start (an activation and a
 # call) and the second, measured in Gogo with System.nanoTime, minus the time Gogo takes between two
-# nanoTime calls with nothing between them.
+# nanoTime calls with nothing between them. The one-minute load average is recorded before every run; its
+# median per variant is printed with the figures (the machine is shared: a quiet run has a load below 1).
 #
 #   benchmarks/startup.sh [RUNS] [VARIANT...]      default 5 runs of floor compile cold warm shipped
 set -euo pipefail
@@ -42,8 +47,12 @@ PY
 }
 
 setup() { # variant
-  local v=$1 home=$WORK/$1
-  cp -r "$DIST" "$home"
+  local v=$1 home=$WORK/$1 src=$DIST
+  if [[ $v == base-* ]]; then
+    src=${KELPIE_BASELINE_DIST:?"variant $v needs KELPIE_BASELINE_DIST"}
+    v=${v#base-}
+  fi
+  cp -r "$src" "$home"
   rm -rf "$home/data"
   case $v in
     floor) rm -f "$home"/deploy/*.jar ;;
@@ -65,7 +74,7 @@ setup() { # variant
 CALLS='c = ((new java.lang.Object) getClass); s = ($c forName java.lang.System); t0 = ($s nanoTime); t1 = ($s nanoTime); kelpie:invoke echo-rust a echo hi; t2 = ($s nanoTime); kelpie:invoke echo-rust a echo hi; t3 = ($s nanoTime); echo "TIMES $t0 $t1 $t2 $t3"; ctx = $.context; r = ($ctx getService ($ctx getServiceReference dev.kelpie.api.module.ModuleRegistry)); each ($r list) { echo INSTALL ($it compileMillis) }'
 
 run() { # variant -> "ready_ms first_us second_us install_ms"
-  local v=$1 home=$WORK/$1 out
+  local home=$WORK/$1 out v=${1#base-}
   case $v in cold|shipped|go-shipped|go-compile|compile) rm -rf "$home/data" ;; esac
   if [[ $v == floor ]]; then
     out=$("$home/bin/kelpie" --exec "kelpie:types" 2>&1)
@@ -91,8 +100,9 @@ for v in "${VARIANTS[@]}"; do setup "$v"; done
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
 for ((i = 1; i <= RUNS; i++)); do
   for v in "${VARIANTS[@]}"; do
+    load=$(cut -d' ' -f1 /proc/loadavg)
     r=$(run "$v")
-    echo "run $i $v $r" | tee -a "$WORK/results"
+    echo "run $i $v $r $load" | tee -a "$WORK/results"
   done
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -102,20 +112,28 @@ import sys, statistics
 rows = [l.split() for l in open(sys.argv[1])]
 variants = sys.argv[2:]
 def med(v, col):
-    xs = [int(r[col]) for r in rows if r[2] == v and r[col] != "-"]
+    xs = [float(r[col]) for r in rows if r[2] == v and r[col] != "-"]
     return statistics.median(xs) if xs else None
-base = med("compile", 3) or med("go-compile", 3)
+def ref(v, name, col):  # the same-run reference of the same distribution (of the Go set for go-*)
+    p = "base-" if v.startswith("base-") else ""
+    if v[len(p):].startswith("go-") and name != "floor" and med(p + "go-" + name, col):
+        return med(p + "go-" + name, col)
+    return med(p + name, col)
+def ratio(x, y):
+    return f"{x / y:.2f}" if x and y else "-"
+dash = lambda x: "-" if x is None else f"{x:.0f}"
 print()
-print("| variant | runs | ready, median ms | ratio to compile | module installs, median sum ms | ratio to compile | first call, median µs | second call, median µs |")
-print("|---|---|---|---|---|---|---|---|")
+print("| variant | runs | load, median | ready, median ms | / floor | / compile | module installs, median sum ms | / compile | first call, median µs | second call, median µs |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 for v in variants:
-    ready = med(v, 3)
-    ref = med("go-compile", 3) if v.startswith("go-") and med("go-compile", 3) else base
-    ratio = f"{ready / ref:.2f}" if ready and ref else "-"
-    first, second, inst = med(v, 4), med(v, 5), med(v, 6)
-    iref = med("go-compile", 6) if v.startswith("go-") and med("go-compile", 6) else med("compile", 6)
-    iratio = f"{inst / iref:.2f}" if inst and iref else "-"
+    ready, inst = med(v, 3), med(v, 6)
     n = sum(1 for r in rows if r[2] == v)
-    dash = lambda x: "-" if x is None else f"{x:.0f}"
-    print(f"| {v} | {n} | {ready:.0f} | {ratio} | {dash(inst)} | {iratio} | {dash(first)} | {dash(second)} |")
+    print(f"| {v} | {n} | {med(v, 7):.1f} | {dash(ready)} | {ratio(ready, ref(v, 'floor', 3))} | "
+          f"{ratio(ready, ref(v, 'compile', 3))} | {dash(inst)} | {ratio(inst, ref(v, 'compile', 6))} | "
+          f"{dash(med(v, 4))} | {dash(med(v, 5))} |")
+print()
+for v in variants:
+    if v.startswith("base-") and v[5:] in variants:
+        print(f"{v[5:]}: ready {dash(med(v[5:], 3))} ms against {dash(med(v, 3))} ms from KELPIE_BASELINE_DIST "
+              f"({ratio(med(v[5:], 3), med(v, 3))}x)")
 PY

@@ -76,13 +76,24 @@ public final class Main {
     static final String MODULE_HEADER = "Kelpie-Module";
     static final String JUL_FORMAT = "java.util.logging.SimpleFormatter.format";
     static final String SYSTEM_PACKAGES_EXTRA = "javax.xml.bind";
-    /** Started first and second, so that conf/ is in ConfigAdmin before any component activates. */
     /**
      * Started first, in this order: SPI Fly and SLF4J's provider before anything logs through SLF4J (the HTTP
-     * server), so that SLF4J finds its provider at once.
+     * server), so that SLF4J finds its provider at once; ConfigAdmin and FileInstall (which reads conf/ and
+     * deploy/ in its start) so that conf/ is in ConfigAdmin before any component activates; then SCR, so that
+     * each component activates as soon as its bundle has started and the module extender begins deploying
+     * while the launcher is still starting the other bundles.
      */
     static final List<String> START_FIRST = List.of("org.apache.aries.spifly.dynamic.bundle", "slf4j.jdk14",
-            "org.apache.felix.configadmin", "org.apache.felix.fileinstall");
+            "org.apache.felix.configadmin", "org.apache.felix.fileinstall", "org.apache.felix.scr");
+    /**
+     * Not needed for ready (the HTTP server, the web console, the health checks and what only they use), and
+     * together the slowest to start (~1.2 s of Jetty on a quiet machine): started on a thread of their own
+     * ({@code kelpie-start-web}) once the others have started, alongside the deployments, not before them.
+     */
+    static final List<String> START_ALONGSIDE = List.of("org.apache.felix.http.jetty12", "org.apache.felix.inventory",
+            "org.apache.felix.healthcheck.core", "org.apache.felix.webconsole");
+    /** How long a stop or an exit waits for the bundles started alongside to have started. */
+    static final long START_ALONGSIDE_WAIT_MILLIS = 60_000;
     /**
      * Library bundles that are resolved but never started: their classes load when a bundle uses them.
      * Hazelcast's activator only offers an OSGi service Kelpie does not use (the cluster bundle starts its
@@ -117,6 +128,7 @@ public final class Main {
     private final PrintStream out = System.out;
     private final PrintStream err = System.err;
     private volatile Framework framework;
+    private volatile Thread alongsideStarter;
     private final long mainMillis = System.currentTimeMillis();
 
     Main(Options options, Path home, long launchMillis) {
@@ -188,13 +200,19 @@ public final class Main {
         fw.start();
         Bundle gogoShell = null;
         boolean allStarted = true;
+        List<Bundle> alongside = new ArrayList<>();
         for (Bundle b : startOrder(bundles)) {
             if (GOGO_SHELL_BSN.equals(b.getSymbolicName()) && !exec) {
                 gogoShell = b; // started once ready, so that the prompt comes after the ready line
                 continue;
             }
+            if (START_ALONGSIDE.contains(b.getSymbolicName())) {
+                alongside.add(b);
+                continue;
+            }
             allStarted &= start(b);
         }
+        startAlongside(alongside, tracing);
 
         Readiness readiness = new Readiness(context, moduleTypes(home.resolve("deploy")));
         // a run bundle that did not start may well keep the runtime from ever being ready: wait less
@@ -210,6 +228,7 @@ public final class Main {
 
         if (exec) {
             int status = execute(context, split(options.exec()));
+            awaitAlongside();
             stopFramework();
             return status;
         }
@@ -218,6 +237,7 @@ public final class Main {
         }
         if (interactive) {
             console(context); // until Ctrl-D
+            awaitAlongside();
             stopFramework();
             return 0;
         }
@@ -332,6 +352,50 @@ public final class Main {
         ordered.removeIf(b -> b.getHeaders("").get(Constants.FRAGMENT_HOST) != null
                 || NOT_STARTED.contains(b.getSymbolicName()));
         return ordered;
+    }
+
+    /**
+     * Starts the bundles on a thread of their own, in order (a failure is a warning, as for the others). A
+     * framework stop meanwhile ends it: the bundles it has not reached stay resolved.
+     */
+    private void startAlongside(List<Bundle> bundles, boolean tracing) {
+        if (bundles.isEmpty()) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            for (Bundle b : bundles) {
+                if ((framework.getState() & (Bundle.STARTING | Bundle.ACTIVE)) == 0) {
+                    return;
+                }
+                try {
+                    start(b);
+                } catch (IllegalStateException stopping) { // uninstalled by a framework stop meanwhile
+                    return;
+                }
+            }
+            if (tracing) {
+                err.printf("%6d ms  main: %d bundles started alongside%n", System.currentTimeMillis() - launchMillis,
+                        bundles.size());
+            }
+        }, "kelpie-start-web");
+        t.setDaemon(true);
+        t.setUncaughtExceptionHandler((th, e) -> err.println("warning: starting " + bundles.size()
+                + " bundles alongside failed: " + oneLine(e)));
+        alongsideStarter = t;
+        t.start();
+    }
+
+    /** Waits (a minute at most) until the bundles started alongside have started, so a stop does not race them. */
+    private void awaitAlongside() {
+        Thread t = alongsideStarter;
+        if (t == null) {
+            return;
+        }
+        try {
+            t.join(START_ALONGSIDE_WAIT_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private boolean start(Bundle bundle) {

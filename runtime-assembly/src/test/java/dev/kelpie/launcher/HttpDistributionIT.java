@@ -2,77 +2,20 @@ package dev.kelpie.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
-import java.net.http.HttpResponse.BodyHandlers;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Starts the assembled distribution as a server ({@code bin/kelpie} without a terminal, HTTP on a free
- * loopback port) and drives the HTTP gateway with {@link HttpClient} the way {@code curl} would: every route
- * and the statuses of the mapping.
+ * Drives the HTTP gateway of the running distribution ({@link DistributionServer}) with {@link java.net.http.HttpClient}
+ * the way {@code curl} would: every route and the statuses of the mapping, {@code /metrics} and {@code /health}.
  */
-class HttpDistributionIT {
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
-    private static final Duration WAIT = Duration.ofSeconds(30);
-
-    private static Process kelpie;
-    private static Path err;
-    private static URI base;
-    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(WAIT).build();
-
-    @BeforeAll
-    static void startDistribution() throws Exception {
-        Path dist = Path.of(System.getProperty("kelpie.dist", "target/kelpie"));
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        err = Files.createTempFile("kelpie-http-it", ".err");
-        ProcessBuilder builder = new ProcessBuilder(dist.resolve("bin/kelpie").toString())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(err.toFile());
-        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        // the port of conf/dev.kelpie.http.cfg, overridden for the test
-        builder.environment().put("KELPIE_OPTS", "-Dorg.osgi.service.http.port=" + port);
-        kelpie = builder.start();
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        while (!Files.readString(err).contains("Kelpie ready in")) {
-            if (!kelpie.isAlive() || System.nanoTime() > deadline) {
-                throw new AssertionError("the distribution did not get ready within " + START_TIMEOUT.toSeconds()
-                        + " s; stderr:\n" + Files.readString(err));
-            }
-            Thread.sleep(200);
-        }
-        base = URI.create("http://127.0.0.1:" + port);
-    }
-
-    @AfterAll
-    static void stopDistribution() throws Exception {
-        if (kelpie != null) {
-            kelpie.destroy(); // SIGTERM: the launcher stops the framework
-            if (!kelpie.waitFor(60, TimeUnit.SECONDS)) {
-                kelpie.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        }
-    }
+class HttpDistributionIT extends DistributionServer {
 
     @Test
     void curlAnActorAndListTheTypesActorsAndModules() throws Exception {
@@ -137,18 +80,6 @@ class HttpDistributionIT {
                 "Kelpie workers not starved", "Kelpie memory budget headroom");
     }
 
-    @Test
-    void theWebConsoleShowsTheKelpiePageBehindItsLogin() throws Exception {
-        String id = "console-" + UUID.randomUUID().toString().substring(0, 8);
-        send(request("/actors/counter/" + id + "/increment").POST(BodyPublishers.noBody()));
-        assertThat(send(request("/system/console/kelpie").GET()).statusCode()).isEqualTo(401);
-        String basic = "Basic " + java.util.Base64.getEncoder().encodeToString("admin:admin".getBytes(StandardCharsets.UTF_8));
-        HttpResponse<String> page = send(request("/system/console/kelpie").header("Authorization", basic).GET());
-        assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
-        assertThat(page.body()).contains("<title>Apache Felix Web Console - Kelpie</title>", "id=\"kelpie-modules\"",
-                "<tr><td>counter</td><td>wasm</td>", "id=\"kelpie-stats\"", "<td>counter:" + id + "</td>");
-    }
-
     // ---------------------------------------------------------------------------------------------
 
     private static void assertError(HttpResponse<String> r, int status, String reason) {
@@ -164,13 +95,5 @@ class HttpDistributionIT {
         try (JarFile jf = new JarFile(jar.toFile()); InputStream in = jf.getInputStream(jf.getEntry(entry))) {
             return in.readAllBytes();
         }
-    }
-
-    private static HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(base.resolve(path)).timeout(WAIT);
-    }
-
-    private static HttpResponse<String> send(HttpRequest.Builder b) throws IOException, InterruptedException {
-        return CLIENT.send(b.build(), BodyHandlers.ofString(StandardCharsets.UTF_8));
     }
 }

@@ -8,15 +8,51 @@ import java.io.OutputStream;
 import java.lang.reflect.InvocationTargetException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Hashtable;
+import java.util.List;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import org.junit.jupiter.api.Test;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.Constants;
 import org.junit.jupiter.api.io.TempDir;
 
 class MainTest {
     @TempDir
     Path dir;
+
+    /** A bundle with a symbolic name and, for a fragment, a Fragment-Host header. */
+    private static Bundle bundle(String bsn, boolean fragment) {
+        Hashtable<String, String> headers = new Hashtable<>();
+        if (fragment) {
+            headers.put(Constants.FRAGMENT_HOST, "host");
+        }
+        return (Bundle) java.lang.reflect.Proxy.newProxyInstance(Bundle.class.getClassLoader(), new Class<?>[] {Bundle.class},
+                (proxy, method, args) -> switch (method.getName()) {
+                    case "getSymbolicName" -> bsn;
+                    case "getHeaders" -> headers;
+                    case "toString" -> bsn;
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    case "equals" -> proxy == args[0];
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+    }
+
+    @Test
+    void scrStartsRightAfterFileInstallAndTheWebPartIsNotOnThePathToReady() {
+        List<Bundle> installed = List.of(bundle("dev.kelpie.runtime", false), bundle("org.apache.felix.scr", false),
+                bundle("org.apache.felix.http.jetty12", false), bundle("org.apache.felix.fileinstall", false),
+                bundle("a.fragment", true), bundle("org.apache.felix.configadmin", false),
+                bundle("slf4j.jdk14", false), bundle("org.apache.aries.spifly.dynamic.bundle", false));
+        assertThat(Main.startOrder(installed)).extracting(Bundle::getSymbolicName).containsExactly(
+                "org.apache.aries.spifly.dynamic.bundle", "slf4j.jdk14", "org.apache.felix.configadmin",
+                "org.apache.felix.fileinstall", "org.apache.felix.scr", "dev.kelpie.runtime",
+                "org.apache.felix.http.jetty12");
+        assertThat(Main.START_ALONGSIDE).contains("org.apache.felix.http.jetty12", "org.apache.felix.webconsole")
+                .doesNotContainAnyElementsOf(Main.START_FIRST).doesNotContain("dev.kelpie.runtime", "dev.kelpie.shell",
+                        "org.apache.felix.gogo.runtime", "org.apache.felix.gogo.shell");
+    }
 
     @Test
     void execCommandsSplitAtSemicolonsOutsideQuotesAndBlocks() {

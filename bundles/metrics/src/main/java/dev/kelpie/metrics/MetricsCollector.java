@@ -6,17 +6,32 @@ import dev.kelpie.api.actor.ActorTypeStats;
 import dev.kelpie.api.actor.LatencyStats;
 import dev.kelpie.api.module.ModuleDescriptor;
 import dev.kelpie.api.module.ModuleRegistry;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.prometheus.metrics.model.snapshots.Quantile;
+import io.prometheus.metrics.model.snapshots.Quantiles;
+import io.prometheus.metrics.model.snapshots.SummarySnapshot;
+import io.prometheus.metrics.model.snapshots.SummarySnapshot.SummaryDataPointSnapshot;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.function.ToDoubleFunction;
 
 /**
- * Reads the runtime's counters and the registry into {@link Metric} families, the one source of both the
- * Prometheus text at {@code /metrics} and the JMX MBeans:
+ * Reads the runtime's counters and the registry into the Prometheus Java client's metric snapshots (a
+ * {@link MultiCollector}: one consistent read of the runtime per scrape), the one source of both the Prometheus
+ * text at {@code /metrics} and the JMX MBeans. The values are computed by the runtime (its counters and
+ * HdrHistogram quantiles), so the families are built from snapshots rather than from the client's own
+ * instruments, which would count and estimate quantiles a second time:
  * <ul>
  *   <li>per actor type (label {@code type}): {@code kelpie_actor_messages_total},
  *       {@code kelpie_actor_errors_total} (label {@code reason}), {@code kelpie_actor_turn_latency_seconds}
@@ -29,8 +44,9 @@ import java.util.TreeMap;
  *       {@code kelpie_memory_budget_bytes}, {@code kelpie_memory_budget_used_bytes}, {@code kelpie_actors_active}.
  * </ul>
  */
-final class MetricsCollector {
-    static final String[] QUANTILES = {"0.5", "0.99", "0.999"};
+final class MetricsCollector implements MultiCollector {
+    /** The quantiles of every summary: the runtime's p50, p99 and p99.9. */
+    static final double[] QUANTILES = {0.5, 0.99, 0.999};
     private final ActorRuntime runtime;
     private final ModuleRegistry registry;
 
@@ -39,7 +55,8 @@ final class MetricsCollector {
         this.registry = Objects.requireNonNull(registry, "module registry");
     }
 
-    List<Metric> collect() {
+    @Override
+    public MetricSnapshots collect() {
         List<ActorTypeStats> stats = runtime.stats();
         List<ActiveActor> actors = runtime.actors();
         Map<String, Long> queuedByType = new HashMap<>();
@@ -50,93 +67,102 @@ final class MetricsCollector {
             instancesByModule.merge(a.runsOn(), 1L, Long::sum);
             pagesByModule.merge(a.runsOn(), (long) a.memoryPages(), Long::sum);
         }
-        List<Metric> out = new ArrayList<>();
-        out.add(perType(stats, "kelpie_actor_messages_total", "counter", "Messages completed (successfully or not)",
-                s -> (double) s.invocations()));
-        List<Metric.Sample> errors = new ArrayList<>();
+        List<MetricSnapshot> out = new ArrayList<>();
+        out.add(perTypeCounter(stats, "kelpie_actor_messages_total", "Messages completed (successfully or not)",
+                s -> s.invocations()));
+        CounterSnapshot.Builder errors = CounterSnapshot.builder().name("kelpie_actor_errors_total")
+                .help("Messages that failed or were refused, by reason (actor_error, trap, timeout, mailbox_full, ...)");
         for (ActorTypeStats s : stats) {
-            new TreeMap<>(s.failuresByReason()).forEach((reason, n) ->
-                    errors.add(new Metric.Sample("", labels("type", s.type(), "reason", reason), n)));
+            new TreeMap<>(s.failuresByReason()).forEach((reason, n) -> errors.dataPoint(CounterDataPointSnapshot.builder()
+                    .labels(Labels.of("type", s.type(), "reason", reason)).value(n).build()));
         }
-        out.add(new Metric("kelpie_actor_errors_total", "counter",
-                "Messages that failed or were refused, by reason (actor_error, trap, timeout, mailbox_full, ...)", errors));
-        List<Metric.Sample> latency = new ArrayList<>();
+        out.add(errors.build());
+        SummarySnapshot.Builder latency = SummarySnapshot.builder().name("kelpie_actor_turn_latency_seconds")
+                .help("Time from enqueue to completion of a message, in seconds (since the type was deployed)");
         for (ActorTypeStats s : stats) {
-            long[] micros = {s.p50Micros(), s.p99Micros(), s.p999Micros()};
-            for (int i = 0; i < QUANTILES.length; i++) {
-                latency.add(new Metric.Sample("", labels("type", s.type(), "quantile", QUANTILES[i]), seconds(micros[i])));
-            }
-            latency.add(new Metric.Sample("_count", labels("type", s.type()), s.invocations()));
+            latency.dataPoint(summaryPoint(Labels.of("type", s.type()), s.invocations(),
+                    s.p50Micros(), s.p99Micros(), s.p999Micros()));
         }
-        out.add(new Metric("kelpie_actor_turn_latency_seconds", "summary",
-                "Time from enqueue to completion of a message, in seconds (since the type was deployed)", latency));
-        out.add(perType(stats, "kelpie_actor_turn_latency_max_seconds", "gauge", "Largest message latency, in seconds",
+        out.add(latency.build());
+        out.add(perTypeGauge(stats, "kelpie_actor_turn_latency_max_seconds", "Largest message latency, in seconds",
                 s -> seconds(s.maxMicros())));
-        out.add(perType(stats, "kelpie_actor_mailbox_depth", "gauge", "Messages waiting in the mailboxes of active actors",
-                s -> (double) queuedByType.getOrDefault(s.type(), 0L)));
-        out.add(perType(stats, "kelpie_actor_active", "gauge", "Active actors", s -> (double) s.activeActors()));
-        out.add(perType(stats, "kelpie_actor_activations_total", "counter", "Activations", s -> (double) s.activations()));
-        out.add(perType(stats, "kelpie_actor_passivations_total", "counter", "Passivations", s -> (double) s.passivations()));
-        out.add(perType(stats, "kelpie_actor_dropped_output_lines_total", "counter",
-                "Guest output lines dropped by the output rate limit", s -> (double) s.droppedOutputLines()));
+        out.add(perTypeGauge(stats, "kelpie_actor_mailbox_depth", "Messages waiting in the mailboxes of active actors",
+                s -> queuedByType.getOrDefault(s.type(), 0L)));
+        out.add(perTypeGauge(stats, "kelpie_actor_active", "Active actors", s -> s.activeActors()));
+        out.add(perTypeCounter(stats, "kelpie_actor_activations_total", "Activations", s -> s.activations()));
+        out.add(perTypeCounter(stats, "kelpie_actor_passivations_total", "Passivations", s -> s.passivations()));
+        out.add(perTypeCounter(stats, "kelpie_actor_dropped_output_lines_total",
+                "Guest output lines dropped by the output rate limit", s -> s.droppedOutputLines()));
 
-        List<Metric.Sample> instances = new ArrayList<>();
-        List<Metric.Sample> pages = new ArrayList<>();
-        List<Metric.Sample> sizes = new ArrayList<>();
+        GaugeSnapshot.Builder instances = GaugeSnapshot.builder().name("kelpie_module_instances")
+                .help("Live instances of the module (its active actors)");
+        GaugeSnapshot.Builder pages = GaugeSnapshot.builder().name("kelpie_module_memory_pages")
+                .help("Linear memory of the module's instances, in 64 KiB pages");
+        GaugeSnapshot.Builder sizes = GaugeSnapshot.builder().name("kelpie_module_size_bytes")
+                .help("Size of the module's bytes");
         for (ModuleDescriptor m : registry.list()) {
             // an active actor names what it runs on by the module's label, name@hash12
-            Map<String, String> l = labels("module", m.name(), "sha256", m.hash().shortHex());
-            instances.add(new Metric.Sample("", l, instancesByModule.getOrDefault(m.label(), 0L)));
-            pages.add(new Metric.Sample("", l, pagesByModule.getOrDefault(m.label(), 0L)));
-            sizes.add(new Metric.Sample("", l, m.sizeBytes()));
+            Labels l = Labels.of("module", m.name(), "sha256", m.hash().shortHex());
+            instances.dataPoint(gauge(l, instancesByModule.getOrDefault(m.label(), 0L)));
+            pages.dataPoint(gauge(l, pagesByModule.getOrDefault(m.label(), 0L)));
+            sizes.dataPoint(gauge(l, m.sizeBytes()));
         }
-        out.add(new Metric("kelpie_module_instances", "gauge", "Live instances of the module (its active actors)", instances));
-        out.add(new Metric("kelpie_module_memory_pages", "gauge", "Linear memory of the module's instances, in 64 KiB pages", pages));
-        out.add(new Metric("kelpie_module_size_bytes", "gauge", "Size of the module's bytes", sizes));
+        out.add(instances.build());
+        out.add(pages.build());
+        out.add(sizes.build());
 
         runtime.storeCommitLatency().ifPresent(c -> {
-            out.add(summary("kelpie_store_commit_latency_seconds",
-                    "Time the state store took to commit a turn's writes, in seconds", c));
-            out.add(new Metric("kelpie_store_commit_latency_max_seconds", "gauge", "Longest store commit, in seconds",
-                    List.of(new Metric.Sample("", Map.of(), seconds(c.maxMicros())))));
+            out.add(SummarySnapshot.builder().name("kelpie_store_commit_latency_seconds")
+                    .help("Time the state store took to commit a turn's writes, in seconds")
+                    .dataPoint(summaryPoint(Labels.EMPTY, c.count(), c.p50Micros(), c.p99Micros(), c.p999Micros()))
+                    .build());
+            out.add(runtimeGauge("kelpie_store_commit_latency_max_seconds", "Longest store commit, in seconds",
+                    seconds(c.maxMicros())));
         });
-        runtime.memoryBudgetBytes().ifPresent(b -> out.add(new Metric("kelpie_memory_budget_bytes", "gauge",
-                "Linear memory all active WASM actors may hold together", List.of(new Metric.Sample("", Map.of(), b)))));
-        runtime.memoryBudgetUsedBytes().ifPresent(b -> out.add(new Metric("kelpie_memory_budget_used_bytes", "gauge",
-                "Linear memory active WASM actors hold now", List.of(new Metric.Sample("", Map.of(), b)))));
-        out.add(new Metric("kelpie_actors_active", "gauge", "Active actors of all types",
-                List.of(new Metric.Sample("", Map.of(), actors.size()))));
-        return out;
+        runtime.memoryBudgetBytes().ifPresent(b -> out.add(runtimeGauge("kelpie_memory_budget_bytes",
+                "Linear memory all active WASM actors may hold together", b)));
+        runtime.memoryBudgetUsedBytes().ifPresent(b -> out.add(runtimeGauge("kelpie_memory_budget_used_bytes",
+                "Linear memory active WASM actors hold now", b)));
+        out.add(runtimeGauge("kelpie_actors_active", "Active actors of all types", actors.size()));
+        return new MetricSnapshots(out);
     }
 
-    private interface Value {
-        double of(ActorTypeStats s);
-    }
-
-    private static Metric perType(List<ActorTypeStats> stats, String name, String type, String help, Value value) {
-        List<Metric.Sample> samples = new ArrayList<>();
+    private static CounterSnapshot perTypeCounter(List<ActorTypeStats> stats, String name, String help,
+            ToDoubleFunction<ActorTypeStats> value) {
+        CounterSnapshot.Builder b = CounterSnapshot.builder().name(name).help(help);
         for (ActorTypeStats s : stats) {
-            samples.add(new Metric.Sample("", labels("type", s.type()), value.of(s)));
+            b.dataPoint(CounterDataPointSnapshot.builder().labels(Labels.of("type", s.type()))
+                    .value(value.applyAsDouble(s)).build());
         }
-        return new Metric(name, type, help, samples);
+        return b.build();
     }
 
-    private static Metric summary(String name, String help, LatencyStats l) {
-        long[] micros = {l.p50Micros(), l.p99Micros(), l.p999Micros()};
-        List<Metric.Sample> samples = new ArrayList<>();
+    private static GaugeSnapshot perTypeGauge(List<ActorTypeStats> stats, String name, String help,
+            ToDoubleFunction<ActorTypeStats> value) {
+        GaugeSnapshot.Builder b = GaugeSnapshot.builder().name(name).help(help);
+        for (ActorTypeStats s : stats) {
+            b.dataPoint(gauge(Labels.of("type", s.type()), value.applyAsDouble(s)));
+        }
+        return b.build();
+    }
+
+    private static GaugeSnapshot runtimeGauge(String name, String help, double value) {
+        return GaugeSnapshot.builder().name(name).help(help).dataPoint(gauge(Labels.EMPTY, value)).build();
+    }
+
+    private static GaugeDataPointSnapshot gauge(Labels labels, double value) {
+        return GaugeDataPointSnapshot.builder().labels(labels).value(value).build();
+    }
+
+    /** A summary's point: the count and the three quantiles (no {@code _sum}: the runtime keeps none). */
+    private static SummaryDataPointSnapshot summaryPoint(Labels labels, long count, long p50Micros, long p99Micros,
+            long p999Micros) {
+        long[] micros = {p50Micros, p99Micros, p999Micros};
+        Quantiles.Builder q = Quantiles.builder();
         for (int i = 0; i < QUANTILES.length; i++) {
-            samples.add(new Metric.Sample("", labels("quantile", QUANTILES[i]), seconds(micros[i])));
+            q.quantile(new Quantile(QUANTILES[i], seconds(micros[i])));
         }
-        samples.add(new Metric.Sample("_count", Map.of(), l.count()));
-        return new Metric(name, "summary", help, samples);
-    }
-
-    private static Map<String, String> labels(String... namesAndValues) {
-        Map<String, String> out = new LinkedHashMap<>();
-        for (int i = 0; i < namesAndValues.length; i += 2) {
-            out.put(namesAndValues[i], namesAndValues[i + 1]);
-        }
-        return out;
+        return SummaryDataPointSnapshot.builder().labels(labels).count(count).quantiles(q.build()).build();
     }
 
     private static double seconds(long micros) {

@@ -2,12 +2,21 @@ package dev.kelpie.metrics;
 
 import dev.kelpie.api.actor.ActorRuntime;
 import dev.kelpie.api.module.ModuleRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.DataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.prometheus.metrics.model.snapshots.Quantile;
+import io.prometheus.metrics.model.snapshots.SummarySnapshot.SummaryDataPointSnapshot;
 import java.lang.System.Logger.Level;
 import java.lang.management.ManagementFactory;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +45,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 public final class MetricsMBeans {
     public static final String PID = "dev.kelpie.metrics";
     static final String DOMAIN = "dev.kelpie";
+    /** The labels that say which MBean a data point belongs to rather than which attribute. */
+    private static final Set<String> OWNER_LABELS = Set.of("type", "module", "sha256");
     private static final System.Logger LOG = System.getLogger(MetricsMBeans.class.getName());
 
     /** ConfigAdmin configuration, PID {@code dev.kelpie.metrics}. */
@@ -135,25 +146,46 @@ public final class MetricsMBeans {
         }
     }
 
-    /** The samples by the MBean they belong to, each keyed by its attribute name. */
-    static Map<ObjectName, Map<String, Double>> group(List<Metric> metrics) {
+    /**
+     * The data points by the MBean they belong to (by label {@code type}, or {@code module} and {@code sha256},
+     * else the runtime), each keyed by its attribute name: the family's name without {@code kelpie_}, a
+     * summary's {@code _count}, then the values of the remaining labels and a summary's quantile, each after
+     * an {@code _}.
+     */
+    static Map<ObjectName, Map<String, Double>> group(MetricSnapshots metrics) {
         Map<ObjectName, Map<String, Double>> out = new LinkedHashMap<>();
         out.put(name("kind=Runtime"), new LinkedHashMap<>());
-        for (Metric m : metrics) {
-            for (Metric.Sample s : m.samples()) {
-                Map<String, String> labels = new LinkedHashMap<>(s.labels());
+        for (MetricSnapshot m : metrics) {
+            String family = m.getMetadata().getPrometheusName().substring("kelpie_".length())
+                    + (m instanceof CounterSnapshot ? "_total" : "");
+            for (DataPointSnapshot p : m.getDataPoints()) {
+                Labels labels = p.getLabels();
                 ObjectName owner;
-                if (labels.containsKey("type")) {
-                    owner = name("kind=ActorType,name=" + ObjectName.quote(labels.remove("type")));
-                } else if (labels.containsKey("module")) {
-                    owner = name("kind=Module,name=" + ObjectName.quote(labels.remove("module")) + ",sha256="
-                            + labels.remove("sha256"));
+                StringBuilder others = new StringBuilder();
+                if (labels.contains("type")) {
+                    owner = name("kind=ActorType,name=" + ObjectName.quote(labels.get("type")));
+                } else if (labels.contains("module")) {
+                    owner = name("kind=Module,name=" + ObjectName.quote(labels.get("module")) + ",sha256="
+                            + labels.get("sha256"));
                 } else {
                     owner = name("kind=Runtime");
                 }
-                StringBuilder attribute = new StringBuilder(m.name().substring("kelpie_".length())).append(s.suffix());
-                labels.values().forEach(v -> attribute.append('_').append(v));
-                out.computeIfAbsent(owner, k -> new LinkedHashMap<>()).put(attribute.toString(), s.value());
+                for (int i = 0; i < labels.size(); i++) {
+                    if (!OWNER_LABELS.contains(labels.getName(i))) {
+                        others.append('_').append(labels.getValue(i));
+                    }
+                }
+                Map<String, Double> attributes = out.computeIfAbsent(owner, k -> new LinkedHashMap<>());
+                if (p instanceof SummaryDataPointSnapshot summary) {
+                    for (Quantile q : summary.getQuantiles()) {
+                        attributes.put(family + others + "_" + q.getQuantile(), q.getValue());
+                    }
+                    attributes.put(family + "_count" + others, (double) summary.getCount());
+                } else if (p instanceof CounterDataPointSnapshot counter) {
+                    attributes.put(family + others, counter.getValue());
+                } else if (p instanceof GaugeDataPointSnapshot gauge) {
+                    attributes.put(family + others, gauge.getValue());
+                }
             }
         }
         return out;

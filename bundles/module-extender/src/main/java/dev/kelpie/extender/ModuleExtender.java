@@ -38,7 +38,8 @@ import org.osgi.util.tracker.BundleTrackerCustomizer;
  *
  * The framework's callbacks only hand the work to the extender's own thread ({@link BundleDeployments})
  * and return: stopping a bundle does not wait for its actors' turns, and the suspension begins a moment
- * after {@code Bundle.stop} returns.
+ * after {@code Bundle.stop} returns. Several bundles deploy at once on a bounded pool of deploy threads
+ * ({@code deploy_threads}); a bundle's own events still run in the order they came.
  */
 @Component(immediate = true, configurationPid = ModuleExtender.PID)
 @Designate(ocd = ModuleExtender.Config.class)
@@ -53,6 +54,10 @@ public final class ModuleExtender {
         @AttributeDefinition(description = "How long a stopped module bundle's types wait for it to come back "
                 + "(an update) before they are removed, in milliseconds")
         long update__grace__millis() default 2000;
+
+        @AttributeDefinition(description = "How many module bundles deploy at once (at start: every bundle of "
+                + "deploy/); 0 = one per processor, at most 4; 1 = one after another")
+        int deploy__threads() default 0;
     }
 
     private final BundleContext context;
@@ -65,7 +70,7 @@ public final class ModuleExtender {
             @Reference ModuleDeployer deployer, Config config) {
         this.context = context;
         this.deployments = new BundleDeployments(deployer, runtime, registry::maxModuleBytes, registry::offerCompiledCode,
-                config.update__grace__millis());
+                config.update__grace__millis(), config.deploy__threads());
         this.tracker = new BundleTracker<>(context, Bundle.ACTIVE | Bundle.STARTING, new BundleTrackerCustomizer<>() {
             @Override
             public Bundle addingBundle(Bundle bundle, BundleEvent event) {

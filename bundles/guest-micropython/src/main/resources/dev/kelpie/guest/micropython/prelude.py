@@ -62,6 +62,13 @@ def _malformed(op):
     return HostError("malformed response from kelpie." + op)
 
 
+def _flag(r, op):
+    """A one-byte answer: 1 is True, 0 False, anything else malformed."""
+    if len(r) != 1 or r[0] > 1:
+        raise _malformed(op)
+    return r[0] == 1
+
+
 def _state_get(key):
     """The value of a key of this actor's state, as bytes, or None."""
     r = host_call("state", "get", key)
@@ -80,10 +87,7 @@ def _state_set(key, value):
 
 def _state_delete(key):
     """Deletes a key of this actor's state; True when it had a value."""
-    r = host_call("state", "delete", key)
-    if len(r) != 1 or r[0] > 1:
-        raise _malformed("state.delete")
-    return r[0] == 1
+    return _flag(host_call("state", "delete", key), "state.delete")
 
 
 def _state_keys(prefix=""):
@@ -123,6 +127,63 @@ def console(text):
     t = str(text).encode()
     _console_log(_addr(t), len(t))
 
+
+def _millis(value, what):
+    if type(value) is not int:
+        raise TypeError(what + " must be an int (milliseconds), not " + type(value).__name__)
+    if value < 0:
+        raise ValueError(what + " must be zero or more, was " + str(value))
+    return str(value).encode()
+
+
+def _schedule(kind, name, operation, delay_ms, period_ms, payload):
+    n = _bytes(name, "name")
+    o = _bytes(operation, "operation")
+    if b"\n" in n or b"\n" in o:
+        raise ValueError("name and operation must not contain a newline")
+    host_call(kind, "set", n + b"\n" + o + b"\n" + _millis(delay_ms, "delay_ms") + b"\n"
+              + _millis(period_ms, "period_ms") + b"\n" + _bytes(payload, "payload"))
+
+
+def _timers_set(name, operation, delay_ms, period_ms=0, payload=b""):
+    """Sets (or replaces) the timer name: sends this actor operation with payload after delay_ms, then every
+    period_ms (0: once), while the actor is active. Needs the host namespace timers."""
+    _schedule("timers", name, operation, delay_ms, period_ms, payload)
+
+
+def _timers_cancel(name):
+    """Cancels the timer name; True if there was one."""
+    return _flag(host_call("timers", "cancel", name), "timers.cancel")
+
+
+def _reminders_set(name, operation, delay_ms, period_ms=0, payload=b""):
+    """Sets (or replaces) the durable reminder name: stored by the host, it sends this actor operation with
+    payload after delay_ms (activating it, after restarts too), at least once, then every period_ms (0: once).
+    Needs the host namespace reminders."""
+    _schedule("reminders", name, operation, delay_ms, period_ms, payload)
+
+
+def _reminders_cancel(name):
+    """Cancels the reminder name; True if there was one."""
+    return _flag(host_call("reminders", "cancel", name), "reminders.cancel")
+
+
+def _reminders_list():
+    """The names of this actor's reminders, sorted, as a list of str."""
+    r = host_call("reminders", "list")
+    return bytes(r).decode().split("\n") if r else []
+
+
+timers = _Namespace()
+timers.set = _timers_set
+timers.cancel = _timers_cancel
+kelpie.timers = timers
+
+reminders = _Namespace()
+reminders.set = _reminders_set
+reminders.cancel = _reminders_cancel
+reminders.list = _reminders_list
+kelpie.reminders = reminders
 
 kelpie.host_call = host_call
 kelpie.call = call

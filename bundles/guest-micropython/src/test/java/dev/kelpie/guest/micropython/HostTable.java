@@ -16,12 +16,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * In-test host functions with the payload formats of docs/host-functions.md: {@code state} (one map for
  * every guest), {@code log} (recorded), {@code greeting/hello}, and {@code actors/call} answering for a
- * counter actor with a count per id.
+ * counter actor with a count per id, {@code timers} and {@code reminders} (the requests recorded, cancel
+ * answering whether the name was set, list the names set).
  */
 final class HostTable {
     final Map<String, byte[]> state = new ConcurrentHashMap<>();
     final List<String> logs = new CopyOnWriteArrayList<>();
     final List<String> actorCalls = new CopyOnWriteArrayList<>();
+    final List<String> scheduleCalls = new CopyOnWriteArrayList<>();
     private final Map<String, Integer> visits = new ConcurrentHashMap<>();
 
     void registerState(ChicoryWapcHost host) {
@@ -73,6 +75,23 @@ final class HostTable {
             }
             return String.valueOf(visits.merge(parts[1], 1, Integer::sum)).getBytes(UTF_8);
         });
+    }
+
+    void registerTimersAndReminders(ChicoryWapcHost host) {
+        for (String kind : List.of("timers", "reminders")) {
+            java.util.Set<String> names = new java.util.concurrent.ConcurrentSkipListSet<>();
+            host.register(key(kind, "set"), call -> {
+                String request = new String(call.payload(), UTF_8);
+                scheduleCalls.add(kind + ".set " + request);
+                names.add(request.substring(0, request.indexOf('\n')));
+                return new byte[0];
+            });
+            host.register(key(kind, "cancel"),
+                    call -> new byte[] {(byte) (names.remove(new String(call.payload(), UTF_8)) ? 1 : 0)});
+            if (kind.equals("reminders")) {
+                host.register(key(kind, "list"), call -> String.join("\n", names).getBytes(UTF_8));
+            }
+        }
     }
 
     static HostFunctionKey key(String namespace, String operation) {

@@ -36,6 +36,7 @@ class PythonActorTest {
         table.registerLog(host);
         table.registerGreeting(host);
         table.registerActors(host);
+        table.registerTimersAndReminders(host);
     }
 
     @AfterEach
@@ -127,6 +128,45 @@ class PythonActorTest {
                 + " namespace 'nowhere'");
         call(counter, "talk", "hi");
         assertThat(console.lines).contains("printed hi", "console line");
+    }
+
+    static final String SCHEDULER = String.join("\n",
+            "from kelpie import timers, reminders",
+            "",
+            "def schedule(payload):",
+            "    timers.set('tick', 'increment', 250, 1000, b'\\x00\\n1')",
+            "    timers.set(b'once', 'get', 0)",
+            "    reminders.set('remind', 'increment', 5000, 0, '41')",
+            "    reminders.set('daily', b'report', 86400000, 86400000)",
+            "    return ','.join(reminders.list())",
+            "",
+            "def cancel(payload):",
+            "    return '%s %s %s' % (timers.cancel('tick'), reminders.cancel('daily'), reminders.cancel('daily'))",
+            "",
+            "def bad(payload):",
+            "    kind, arg = payload.decode().split(' ')",
+            "    if kind == 'delay':",
+            "        reminders.set('r', 'increment', int(arg) if arg != 'str' else arg)",
+            "    elif kind == 'name':",
+            "        timers.set('a\\nb', 'increment', 1)",
+            "    return 'no error'",
+            "");
+
+    @Test
+    void timersAndRemindersSendTheHostTheirRequests() {
+        WapcInstance actor = start(Python.install("scheduler.py", SCHEDULER));
+        assertThat(call(actor, "schedule", "")).isEqualTo("daily,remind");
+        assertThat(table.scheduleCalls).containsExactly(
+                "timers.set tick\nincrement\n250\n1000\n\u0000\n1",
+                "timers.set once\nget\n0\n0\n",
+                "reminders.set remind\nincrement\n5000\n0\n41",
+                "reminders.set daily\nreport\n86400000\n86400000\n");
+        assertThat(call(actor, "cancel", "")).isEqualTo("True True False");
+
+        assertThat(failure(actor, "bad", "delay -1").detail()).contains("ValueError: delay_ms must be zero or more, was -1");
+        assertThat(failure(actor, "bad", "delay str").detail()).contains("TypeError: delay_ms must be an int (milliseconds), not str");
+        assertThat(failure(actor, "bad", "name x").detail()).contains("ValueError: name and operation must not contain a newline");
+        assertThat(table.scheduleCalls).hasSize(4);
     }
 
     @Test

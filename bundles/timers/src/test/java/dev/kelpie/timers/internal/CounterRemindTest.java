@@ -8,6 +8,8 @@ import dev.kelpie.api.actor.ActorId;
 import dev.kelpie.api.actor.ActorType;
 import dev.kelpie.api.module.ModuleHash;
 import dev.kelpie.guest.assemblyscript.AssemblyScriptAdapter;
+import dev.kelpie.guest.micropython.MicroPythonAdapter;
+import dev.kelpie.guest.micropython.PythonTranslator;
 import dev.kelpie.guest.tinygo.TinyGoAdapter;
 import dev.kelpie.guest.wasi.WasiAdapter;
 import dev.kelpie.host.log.LogHostFunctions;
@@ -34,12 +36,17 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The guests' counters' {@code remind} operation, through the SDKs' reminder wrappers and the host functions:
  * the reminder is stored in a real MVStore file, the runtime, the timers and the store are closed and opened
- * again, and the reminder then increments the counter. (The Go counter's {@code remind} uses the same host
+ * again, and the reminder then increments the counter. (The Python counter is MicroPython plus counter.py: the
+ * prelude's {@code kelpie.reminders.set}. The Go counter's {@code remind} uses the same host
  * calls; its module takes seconds to compile, so it is left to the SDK's build.)
  */
 @Timeout(120)
 class CounterRemindTest {
     private static final ChicoryModuleRegistry REGISTRY = new ChicoryModuleRegistry(RegistrySettings.DEFAULTS);
+
+    static {
+        REGISTRY.addSourceTranslator(new PythonTranslator()); // counter.py: MicroPython plus the source
+    }
     private final ManualScheduler clock = new ManualScheduler();
 
     @TempDir
@@ -57,6 +64,7 @@ class CounterRemindTest {
             host.addGuestAdapter(new AssemblyScriptAdapter(new WasiAdapter()));
             host.addGuestAdapter(new WasiAdapter());
             host.addGuestAdapter(new TinyGoAdapter());
+            host.addGuestAdapter(new MicroPythonAdapter());
             StateHostFunctions.all().forEach(host::register);
             LogHostFunctions.all().forEach(host::register);
             TimersHostFunctions.all(timers, timers).forEach(host::register);
@@ -91,7 +99,8 @@ class CounterRemindTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"/wasm/rust/counter.wasm", "/wasm/rust/counter-example.wasm",
-        "/wasm/assemblyscript/counter.wasm", "/wasm/c/counter/counter.wasm", "/wasm/tinygo-shaped/counter/counter.wasm"})
+        "/wasm/assemblyscript/counter.wasm", "/wasm/c/counter/counter.wasm", "/wasm/tinygo-shaped/counter/counter.wasm",
+        "/wasm/python/counter/counter.py"})
     void remindIncrementsTheCounterAfterARestart(String resource) throws Exception {
         ActorId c1 = new ActorId("counter", "c1");
         try (Node node = new Node("counter", resource)) {
