@@ -51,6 +51,12 @@ class ClusterChaosIT {
     final Map<String, long[]> lastCommit = new ConcurrentHashMap<>(); // key -> {epoch, version}
     final Map<String, String> epochOwner = new ConcurrentHashMap<>(); // key@epoch -> activation
     final AtomicLong commitsSeen = new AtomicLong();
+    /**
+     * Messages refused with 404 unknown_type: a member that (re)joins owns partitions before its runtime has
+     * deployed the types (its deploy/ bundles, the module map's catch-up), so for a few seconds messages routed
+     * to it are refused. They did not run: not a lost or doubled write, counted and reported.
+     */
+    final AtomicLong refusedUnknownType = new AtomicLong();
 
     @Test
     void joinsLeavesAndKillsLoseNoAcknowledgedIncrementAndNoEpochGoesBack() throws Exception {
@@ -141,7 +147,8 @@ class ClusterChaosIT {
                 }
             }
             System.out.printf("chaos seed %d: %d acknowledged increments, %d kills, %d graceful stops, %d starts, %d commits"
-                    + " seen%n", seed, acks.get(), kills, stops, starts, commitsSeen.get());
+                    + " seen, %d refused as unknown_type by a member still deploying%n", seed, acks.get(), kills, stops, starts,
+                    commitsSeen.get(), refusedUnknownType.get());
             assertThat(violations).as("seed " + seed + "\n" + cluster.logs()).isEmpty();
             assertThat(kills + stops).as("membership changes").isPositive();
             assertThat(acks.get()).isPositive();
@@ -156,6 +163,10 @@ class ClusterChaosIT {
                     .POST(BodyPublishers.noBody()));
         } catch (Exception e) {
             c.unknown++;
+            return;
+        }
+        if (r.statusCode() == 404 && r.body().contains("\"reason\":\"unknown_type\"")) {
+            refusedUnknownType.incrementAndGet();
             return;
         }
         if (r.statusCode() != 200) {
