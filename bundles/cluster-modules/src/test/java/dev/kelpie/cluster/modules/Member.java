@@ -72,7 +72,14 @@ final class Member implements AutoCloseable {
 
     /** Starts this member's module rollout (as the OSGi component does once the cluster member is there). */
     Member roll(boolean shuttingDown) {
-        rollout = new ModuleRollout(hz, deployer, runtime, registry::maxModuleBytes, 1024, () -> shuttingDown).start();
+        return roll(shuttingDown, () -> {});
+    }
+
+    /** With a hook that runs on the rollout's worker before each apply, set before the rollout starts. */
+    Member roll(boolean shuttingDown, Runnable beforeApply) {
+        rollout = new ModuleRollout(hz, deployer, runtime, registry::maxModuleBytes, 1024, () -> shuttingDown);
+        rollout.beforeApply = beforeApply;
+        rollout.start();
         deployer.addListener(rollout);
         return this;
     }

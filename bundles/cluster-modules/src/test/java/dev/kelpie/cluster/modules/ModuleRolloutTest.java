@@ -186,14 +186,13 @@ class ModuleRolloutTest {
         a.deployer.deploy(DeployRequest.of("counter", "counter.wasm", COUNTER));
         // b starts, its catch-up held: a deployment on b meanwhile is based on nothing it has seen
         CountDownLatch hold = new CountDownLatch(1);
-        b.roll();
-        b.rollout.beforeApply = () -> {
+        b.roll(false, () -> { // set before its start queues the catch-up, so the catch-up cannot run first
             try {
                 hold.await(30, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        };
+        });
         b.deployer.deploy(DeployRequest.of("counter", "counter-v2.wasm", COUNTER_V2));
         hold.countDown();
         awaitAll(members, "counter", V1);
