@@ -49,10 +49,16 @@ public final class RawWapcHost {
      */
     public RawWapcHost(WasmModule module, Function<Instance, Machine> machineFactory, MemoryLimits memoryLimits,
             boolean init) {
+        this(module, machineFactory, memoryLimits, init, ByteArrayMemory::new);
+    }
+
+    /** The same with another memory (to compare memories with everything else equal). */
+    public RawWapcHost(WasmModule module, Function<Instance, Machine> machineFactory, MemoryLimits memoryLimits,
+            boolean init, Function<MemoryLimits, com.dylibso.chicory.runtime.Memory> memoryFactory) {
         Instance.Builder builder = Instance.builder(module)
                 .withImportValues(ImportValues.builder().withFunctions(imports(module)).build())
                 .withMachineFactory(machineFactory)
-                .withMemoryFactory(ByteArrayMemory::new);
+                .withMemoryFactory(memoryFactory);
         if (memoryLimits != null) {
             builder.withMemoryLimits(memoryLimits);
         }

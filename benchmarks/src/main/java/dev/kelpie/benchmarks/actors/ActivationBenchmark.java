@@ -4,7 +4,11 @@ import dev.kelpie.api.actor.ActorRef;
 import dev.kelpie.api.wapc.InstanceOptions;
 import dev.kelpie.api.wapc.WapcInstance;
 import dev.kelpie.api.module.CompiledModule;
+import com.dylibso.chicory.runtime.Memory;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
+import dev.kelpie.api.wasm.ChicoryModule;
 import dev.kelpie.benchmarks.Guests;
+import dev.kelpie.benchmarks.RawWapcHost;
 import dev.kelpie.wapc.WapcSettings;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -34,7 +38,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * batch (JMH excludes invocation-level fixtures from the measured time), so the heap never holds more than
  * one batch of 17-page instances and the cap on active actors (set to 1M) never fires.
  *
- * <p>Baselines in the same run: {@code bareInstantiate}, {@code ChicoryWapcHost.instantiate} (with the
+ * <p>Baselines in the same run: {@code bareChicory}, a {@link RawWapcHost} instance (Chicory alone, its
+ * {@code ByteArrayMemory}, Kelpie's memory cap) + the waPC init + one echo per op on one thread; {@code bareInstantiate}, {@code ChicoryWapcHost.instantiate} (with the
  * runtime's memory cap, memory images off: every instance runs the module's init) + one echo + {@code close}
  * per op on one thread, and {@code bareInstantiate2Threads}, the same on two threads (both cores, as the
  * runtime's two workers use them). For the memory images' share: {@code bareInstantiateImaged} (the bare
@@ -196,6 +201,53 @@ public class ActivationBenchmark {
     public byte[] bareInstantiate(Bare bare) {
         return bare.batch();
     }
+
+    /** Chicory alone: {@link RawWapcHost} with Chicory's {@code ByteArrayMemory}, under Kelpie's memory cap. */
+    @State(Scope.Thread)
+    public static class BareChicory {
+        ActorBench bench;
+        CompiledModule compiled;
+        MemoryLimits limits;
+        byte[] payload;
+
+        @Setup(Level.Trial)
+        public void setUp(Guest guest) {
+            payload = ActorBench.payload(64);
+            bench = new ActorBench(new dev.kelpie.store.InMemoryStateStore(), ActorBench.settings(), WapcSettings.DEFAULTS);
+            compiled = bench.install(ActorBench.testbed(guest.guest));
+            limits = kelpieLimits(compiled);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            bench.close();
+        }
+    }
+
+    /** The memory limits Kelpie gives an actor of this module: its initial pages, the runtime's default cap. */
+    static MemoryLimits kelpieLimits(CompiledModule compiled) {
+        return new MemoryLimits(compiled.descriptor().memory().initialPages(),
+                (int) (ActorBench.LIMITS.maxMemoryBytes() / Memory.PAGE_SIZE));
+    }
+
+    /**
+     * A bare Chicory instance + the waPC init + echo per op, on one thread: {@link RawWapcHost} (Chicory's own
+     * {@code ByteArrayMemory}, Kelpie's cap), nothing of Kelpie's host. (A raw instance holds nothing to close.)
+     */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public byte[] bareChicory(BareChicory bare) {
+        byte[] op = ECHO;
+        byte[] last = null;
+        for (int i = 0; i < BATCH; i++) {
+            RawWapcHost raw = new RawWapcHost(ChicoryModule.of(bare.compiled).wasmModule(),
+                    ChicoryModule.of(bare.compiled).machineFactory(), bare.limits, true);
+            last = raw.call(op, bare.payload);
+        }
+        return last;
+    }
+
+    private static final byte[] ECHO = "echo".getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
     @Benchmark
     @OperationsPerInvocation(BATCH)

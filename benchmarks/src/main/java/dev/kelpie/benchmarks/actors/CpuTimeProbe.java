@@ -11,6 +11,7 @@ import dev.kelpie.benchmarks.RawWapcHost;
 import dev.kelpie.benchmarks.WapcEchoBenchmark;
 import dev.kelpie.store.InMemoryStateStore;
 import dev.kelpie.wapc.WapcSettings;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -31,6 +32,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Activations ({@code guest} rust and assemblyscript; one op = one activation, or one instance):
  * <ul>
+ *   <li>{@code bareChicory}: {@link RawWapcHost} (Chicory's {@code ByteArrayMemory}, Kelpie's memory cap, the
+ *       waPC init) + echo 64 B, on the calling thread: a bare Chicory instance with nothing of Kelpie's;
  *   <li>{@code bare}: {@code ChicoryWapcHost.instantiate} with memory images off + echo 64 B + close, on
  *       the calling thread (the baseline the target is about);
  *   <li>{@code bareImaged}: the same with images on;
@@ -38,11 +41,12 @@ import java.util.concurrent.TimeUnit;
  *       {@code ActivationBenchmark.activate}), images on; the batch is passivated outside the measured time;
  *   <li>{@code activateWithoutImages}: the same with images off.
  * </ul>
+ * {@code memory}: the two memories alone under the same raw host, see {@link #memoryCases()}.
  * Echo ({@code 4096} and {@code 65536} bytes; one op = one call on one instance): Kelpie and
  * {@link RawWapcHost} on the Rust testbed built with bulk memory and as built before
  * ({@link WapcEchoBenchmark#BYTE_LOOPS}).
  *
- * <pre>java -Xms3g -Xmx3g -cp benchmarks/target/benchmarks.jar dev.kelpie.benchmarks.actors.CpuTimeProbe [rounds [rust|assemblyscript|echo ...]]</pre>
+ * <pre>java -Xms3g -Xmx3g -cp benchmarks/target/benchmarks.jar dev.kelpie.benchmarks.actors.CpuTimeProbe [rounds [rust|assemblyscript|echo|memory ...]]</pre>
  */
 public final class CpuTimeProbe {
     private static final int BATCH = 200;
@@ -109,7 +113,8 @@ public final class CpuTimeProbe {
         Map<String, Double> cpu = new LinkedHashMap<>();
         Map<String, Double> wall = new LinkedHashMap<>();
         for (String part : parts) {
-            measure(part.equals("echo") ? echoCases() : activationCases(part), rounds, cpu, wall);
+            measure(part.equals("echo") ? echoCases() : part.equals("memory") ? memoryCases()
+                    : activationCases(part), rounds, cpu, wall);
         }
         System.out.printf("%-44s %14s %14s%n", "case", "cpu ns/op", "wall ns/op");
         for (String name : cpu.keySet()) {
@@ -135,6 +140,17 @@ public final class CpuTimeProbe {
         String testbed = ActorBench.testbed(guest);
         byte[] payload = ActorBench.payload(64);
         List<Timed> cases = new ArrayList<>();
+        ActorBench rawBench = new ActorBench(new InMemoryStateStore(), ActorBench.settings(), WapcSettings.DEFAULTS);
+        CompiledModule rawCompiled = rawBench.install(testbed);
+        MemoryLimits rawLimits = ActivationBenchmark.kelpieLimits(rawCompiled);
+        byte[] echo = "echo".getBytes(StandardCharsets.UTF_8);
+        cases.add(new Timed(guest + " bareChicory (1 thread)", BATCH, () -> {
+            for (int i = 0; i < BATCH; i++) {
+                RawWapcHost raw = new RawWapcHost(ChicoryModule.of(rawCompiled).wasmModule(),
+                        ChicoryModule.of(rawCompiled).machineFactory(), rawLimits, true);
+                Guests.check(raw.call(echo, payload).length == payload.length, "echo");
+            }
+        }));
         for (boolean images : new boolean[] {false, true}) {
             ActorBench bare = new ActorBench(new InMemoryStateStore(), ActorBench.settings(),
                     WapcSettings.DEFAULTS.withMemoryImages(images));
@@ -174,6 +190,56 @@ public final class CpuTimeProbe {
                     }
                 }
             }));
+        }
+        return cases;
+    }
+
+    /**
+     * Kelpie's {@code PagedMemory} (package-private: made by reflection) for a {@link RawWapcHost}, so that
+     * the two memories can be compared with everything else equal.
+     */
+    @SuppressWarnings("unchecked")
+    static java.util.function.Function<MemoryLimits, com.dylibso.chicory.runtime.Memory> pagedMemory() {
+        try {
+            java.lang.reflect.Constructor<?> c = Class.forName("dev.kelpie.wapc.PagedMemory").getDeclaredConstructor(MemoryLimits.class);
+            c.setAccessible(true);
+            return limits -> {
+                try {
+                    return (com.dylibso.chicory.runtime.Memory) c.newInstance(limits);
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("no PagedMemory in this build", e);
+        }
+    }
+
+    /**
+     * The memories alone ({@code memory}): one {@link RawWapcHost} instance of the Rust testbed per memory
+     * (Chicory's {@code ByteArrayMemory}, Kelpie's {@code PagedMemory}), the same calls on each: echo 64 B,
+     * 4 KiB and 64 KiB, and {@code fib 20} (recursion: stack loads and stores through the compiled code).
+     */
+    private static List<Timed> memoryCases() {
+        CompiledModule compiled = Guests.compile(Guests.RUST, ExecutionMode.COMPILED);
+        MemoryLimits limits = ActivationBenchmark.kelpieLimits(compiled);
+        List<Timed> cases = new ArrayList<>();
+        Object[][] calls = {{"echo", ActorBench.payload(64), 2000}, {"echo", ActorBench.payload(4096), 2000},
+            {"echo", ActorBench.payload(65536), 200}, {"fib", "20".getBytes(StandardCharsets.UTF_8), 200}};
+        for (String memory : new String[] {"ByteArrayMemory", "PagedMemory"}) {
+            RawWapcHost raw = new RawWapcHost(ChicoryModule.of(compiled).wasmModule(), ChicoryModule.of(compiled).machineFactory(),
+                    limits, true, memory.equals("PagedMemory") ? pagedMemory() : com.dylibso.chicory.runtime.ByteArrayMemory::new);
+            for (Object[] call : calls) {
+                byte[] op = ((String) call[0]).getBytes(StandardCharsets.UTF_8);
+                byte[] payload = (byte[]) call[1];
+                int n = (Integer) call[2];
+                raw.call(op, payload);
+                cases.add(new Timed(call[0] + " " + payload.length + " B " + memory, n, () -> {
+                    for (int i = 0; i < n; i++) {
+                        raw.call(op, payload);
+                    }
+                }));
+            }
         }
         return cases;
     }

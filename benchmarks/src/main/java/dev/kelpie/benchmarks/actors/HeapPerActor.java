@@ -34,7 +34,9 @@ import java.util.stream.Collectors;
  * </ol>
  * For each: (after - before) / N is the heap one holds; the linear memory is the sum of the pages
  * reported ({@code runtime.actors()}'s {@code memoryPages}, or the instances' {@code memoryPages()}) times
- * 64 KiB / N; the difference is the overhead beyond linear memory. The heap is also read (settled) after
+ * 64 KiB / N; the difference is the overhead beyond linear memory. Since Kelpie's {@code PagedMemory} shares
+ * the pages an instance has not written (the memory image's, the zero page), the pages each instance holds
+ * of its own are counted too (on the bare instances, by reflection), and the overhead beyond them printed. The heap is also read (settled) after
  * the first N/2, and the same figure over the second half alone is printed too: it leaves out one-off
  * allocations that come with the first items. The runtime's own share per actor is actor minus bare.
  *
@@ -91,6 +93,10 @@ public final class HeapPerActor {
             for (WapcInstance i : bare) {
                 barePages += i.memoryPages();
             }
+            long bareOwn = 0;
+            for (WapcInstance i : bare) {
+                bareOwn += ownBytes(i);
+            }
             double[] bareBeyond = report("bare", n, barePages, before, mid, after);
             for (WapcInstance i : bare) {
                 i.close();
@@ -131,10 +137,38 @@ public final class HeapPerActor {
             long smallPages = bench.runtime.actors().stream().mapToLong(ActiveActor::memoryPages).sum();
             double[] smallBeyond = report("actor2M", n, smallPages, before, mid, after);
 
+            double ownEach = (double) bareOwn / n / PAGE;
+            System.out.printf(Locale.ROOT, "pages each instance holds of its own (written since it shared the image; the rest"
+                    + " are the image's or the zero page, shared): %.2f of %.2f%n", ownEach, (double) barePages / n);
+            System.out.printf(Locale.ROOT, "beyond its own pages (%.0f B each): bare %.0f B (2nd half %.0f B), actor %.0f B"
+                    + " (2nd half %.0f B), actor2M %.0f B (2nd half %.0f B)%n", ownEach * PAGE,
+                    bareBeyond[0] + (barePages / (double) n - ownEach) * PAGE, bareBeyond[1] + (barePages / (double) n - ownEach) * PAGE,
+                    actorBeyond[0] + (actorPages / (double) n - ownEach) * PAGE, actorBeyond[1] + (actorPages / (double) n - ownEach) * PAGE,
+                    smallBeyond[0] + (smallPages / (double) n - ownEach) * PAGE, smallBeyond[1] + (smallPages / (double) n - ownEach) * PAGE);
             System.out.printf(Locale.ROOT, "runtime's own share per actor beyond linear memory (actor - bare): %.0f B over "
                     + "all N, %.0f B over the second half%n", actorBeyond[0] - bareBeyond[0], actorBeyond[1] - bareBeyond[1]);
             System.out.printf(Locale.ROOT, "a 2 MiB cap instead of 256 MiB saves %.0f B per active actor (second half: %.0f B)%n",
                     actorBeyond[0] - smallBeyond[0], actorBeyond[1] - smallBeyond[1]);
+        }
+    }
+
+    /**
+     * The bytes of linear memory an instance holds of its own: Kelpie's {@code PagedMemory} shares unwritten
+     * 4 KiB blocks (the memory image's, the zero block) among instances; read by reflection (package-private,
+     * and absent before it). Chicory's {@code ByteArrayMemory} holds all its pages.
+     */
+    private static long ownBytes(WapcInstance wapc) {
+        try {
+            java.lang.reflect.Field field = wapc.getClass().getDeclaredField("instance");
+            field.setAccessible(true);
+            Object memory = ((com.dylibso.chicory.runtime.Instance) field.get(wapc)).memory();
+            java.lang.reflect.Method own = memory.getClass().getDeclaredMethod("ownBytes");
+            own.setAccessible(true);
+            return ((Number) own.invoke(memory)).longValue();
+        } catch (NoSuchMethodException e) {
+            return wapc.memoryPages() * PAGE;
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot read the instance's own pages", e);
         }
     }
 

@@ -1,6 +1,5 @@
 package dev.kelpie.wapc;
 
-import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.ImportFunction;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
@@ -298,7 +297,7 @@ public final class ChicoryWapcHost implements WapcHost {
             Instance.Builder builder = Instance.builder(chicory.wasmModule())
                     .withImportValues(ImportValues.builder().addFunction(linked).build())
                     .withMachineFactory(chicory.machineFactory())
-                    .withMemoryFactory(account == null ? ByteArrayMemory::new : l -> new BudgetedMemory(l, account))
+                    .withMemoryFactory(l -> new PagedMemory(l, account, null))
                     .withMemoryLimits(limits)
                     .withTableFactory(new TableAllowance(module.label(), options.label(), settings.maxTableEntries()))
                     .withStart(false);
@@ -368,7 +367,7 @@ public final class ChicoryWapcHost implements WapcHost {
             instance = Instance.builder(chicory.wasmModule())
                     .withImportValues(ImportValues.builder().addFunction(linked).build())
                     .withMachineFactory(image.machineFactory(chicory.machineFactory()))
-                    .withMemoryFactory(l -> new BudgetedMemory(l, account, image.restoredSegments()))
+                    .withMemoryFactory(l -> new PagedMemory(l, account, image.restoredSegments()))
                     .withMemoryLimits(limits)
                     .withTableFactory(new TableAllowance(module.label(), options.label(), settings.maxTableEntries()))
                     .withStart(false)
@@ -404,7 +403,7 @@ public final class ChicoryWapcHost implements WapcHost {
             String call = recorder.firstCall();
             if (call != null) {
                 slot.refuse("init called " + call);
-            } else if (instance.memory() instanceof BudgetedMemory && ((BudgetedMemory) instance.memory()).refusedByBudget()) {
+            } else if (instance.memory() instanceof PagedMemory && ((PagedMemory) instance.memory()).refusedByBudget()) {
                 return; // init saw the shared budget refuse memory: not the state init has in general, try next time
             } else {
                 try {

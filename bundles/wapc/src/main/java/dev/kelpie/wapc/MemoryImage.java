@@ -10,7 +10,6 @@ import com.dylibso.chicory.wasm.types.DataSegment;
 import com.dylibso.chicory.wasm.types.MutabilityType;
 import com.dylibso.chicory.wasm.types.PassiveDataSegment;
 import dev.kelpie.api.wapc.ModuleInstantiationException;
-import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -18,23 +17,21 @@ import java.util.function.Function;
 
 /**
  * The state of an instance right after its initialisation ({@code _start}, {@code _initialize},
- * {@code wapc_init}): its memory's non-zero bytes (as runs, compactly), its mutable globals, and its
+ * {@code wapc_init}): its memory's blocks (those not all zero), its mutable globals, and its
  * tables when init changed them. A new instance of the same compiled module built without the module's
  * data segments and without running init, then {@link #restore restored}, is in the same state as one
- * initialised normally. Immutable: one image serves any number of instances, each with its own copy.
+ * initialised normally. Immutable: one image serves any number of instances, which share its blocks copy-on-write.
  *
  * <p>Taking an image is two steps on the instance being initialised normally: {@link Before#of} right
  * after Chicory built it, and {@link Before#capture} after init.
  */
 final class MemoryImage {
-    /** Zero runs shorter than this between non-zero bytes stay inside one run (fewer, larger copies). */
-    private static final int MERGE_GAP = 64;
-
     private final int pages;
-    private final int[] runOffsets;
-    private final int[] runStarts;
-    private final int[] runLengths;
-    private final byte[] bytes;
+    /**
+     * The memory after init in {@link PagedMemory#BLOCK}-byte blocks, null where all zero. Shared by every
+     * restored instance's {@link PagedMemory} until it writes a block (then it copies it), so never written.
+     */
+    private final byte[][] content;
     private final int[] globalIndexes;
     private final long[] globalLows;
     private final long[] globalHighs;
@@ -44,14 +41,10 @@ final class MemoryImage {
     /** The module's start function, or -1. */
     private final int startFunction;
 
-    private MemoryImage(int startFunction, int pages, int[] runOffsets, int[] runStarts, int[] runLengths, byte[] bytes,
-            int[] globalIndexes, long[] globalLows, long[] globalHighs, int[][] tables, DataSegment[] restoredSegments) {
+    private MemoryImage(int startFunction, int pages, byte[][] content, int[] globalIndexes, long[] globalLows, long[] globalHighs, int[][] tables, DataSegment[] restoredSegments) {
         this.startFunction = startFunction;
         this.pages = pages;
-        this.runOffsets = runOffsets;
-        this.runStarts = runStarts;
-        this.runLengths = runLengths;
-        this.bytes = bytes;
+        this.content = content;
         this.globalIndexes = globalIndexes;
         this.globalLows = globalLows;
         this.globalHighs = globalHighs;
@@ -100,9 +93,13 @@ final class MemoryImage {
         return pages;
     }
 
-    /** Bytes of memory the image holds (the non-zero runs). */
+    /** Bytes of memory the image holds (its blocks that are not all zero). */
     int storedBytes() {
-        return bytes.length;
+        int n = 0;
+        for (byte[] page : content) {
+            n += page == null ? 0 : page.length;
+        }
+        return n;
     }
 
     /**
@@ -128,9 +125,10 @@ final class MemoryImage {
     }
 
     /**
-     * Copies the image into an instance built from the same module with {@link #restoredSegments()}: grows
-     * its memory to the image's pages (through the instance's memory, so a budget is charged as growth by
-     * init would be), writes the non-zero runs, sets the mutable globals and the tables init changed.
+     * Copies the image into an instance built from the same module with {@link #restoredSegments()} and a
+     * {@link PagedMemory}: grows its memory to the image's pages (through the instance's memory, so a budget
+     * is charged as growth by init would be), shares the image's blocks with it (copied on its first write to
+     * each), sets the mutable globals and the tables init changed.
      *
      * @throws ModuleInstantiationException when the memory or a table cannot grow to the image's size
      */
@@ -142,9 +140,7 @@ final class MemoryImage {
                     + " pages of memory for its initialised state and the memory cap or the shared memory budget"
                     + " refuses them");
         }
-        for (int i = 0; i < runOffsets.length; i++) {
-            memory.write(runOffsets[i], bytes, runStarts[i], runLengths[i]);
-        }
+        ((PagedMemory) memory).share(content);
         for (int i = 0; i < globalIndexes.length; i++) {
             GlobalInstance g = instance.global(globalIndexes[i]);
             g.setValueLow(globalLows[i]);
@@ -223,7 +219,7 @@ final class MemoryImage {
                     : new DataSegment[instance.module().dataSection().dataSegmentCount()];
             Arrays.fill(segments, PassiveDataSegment.EMPTY);
             int start = instance.module().startSection().map(x -> (int) x.startIndex()).orElse(-1);
-            return runs(start, instance.memory(), globalIndexes, lows, highs, after, segments);
+            return of(start, instance.memory(), globalIndexes, lows, highs, after, segments);
         }
 
         private static int[][] tableRefs(Instance instance) {
@@ -238,51 +234,24 @@ final class MemoryImage {
             return refs;
         }
 
-        private static MemoryImage runs(int start, Memory memory, int[] globalIndexes, long[] lows, long[] highs, int[][] tables,
+        private static MemoryImage of(int start, Memory memory, int[] globalIndexes, long[] lows, long[] highs, int[][] tables,
                 DataSegment[] segments) {
             int pages = memory.pages();
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            List<int[]> runs = new ArrayList<>(); // offset, start in out, length
-            int runStart = -1;
-            int lastNonZero = -1;
-            for (int p = 0; p < pages; p++) {
-                int base = p * Memory.PAGE_SIZE;
-                byte[] page = memory.readBytes(base, Memory.PAGE_SIZE);
-                for (int i = 0; i < page.length; i++) {
-                    if (page[i] == 0) {
-                        continue;
-                    }
-                    int at = base + i;
-                    if (runStart >= 0 && at - lastNonZero > MERGE_GAP) {
-                        runs.add(emit(memory, out, runStart, lastNonZero));
-                        runStart = -1;
-                    }
-                    if (runStart < 0) {
-                        runStart = at;
-                    }
-                    lastNonZero = at;
-                }
+            byte[][] content = new byte[pages * (Memory.PAGE_SIZE / PagedMemory.BLOCK)][];
+            for (int i = 0; i < content.length; i++) {
+                byte[] block = memory.readBytes(i * PagedMemory.BLOCK, PagedMemory.BLOCK); // a copy: the image's own
+                content[i] = allZero(block) ? null : block;
             }
-            if (runStart >= 0) {
-                runs.add(emit(memory, out, runStart, lastNonZero));
-            }
-            int[] offsets = new int[runs.size()];
-            int[] starts = new int[runs.size()];
-            int[] lengths = new int[runs.size()];
-            for (int i = 0; i < runs.size(); i++) {
-                offsets[i] = runs.get(i)[0];
-                starts[i] = runs.get(i)[1];
-                lengths[i] = runs.get(i)[2];
-            }
-            return new MemoryImage(start, pages, offsets, starts, lengths, out.toByteArray(), globalIndexes, lows, highs, tables,
-                    segments);
+            return new MemoryImage(start, pages, content, globalIndexes, lows, highs, tables, segments);
         }
 
-        private static int[] emit(Memory memory, ByteArrayOutputStream out, int from, int lastNonZero) {
-            int length = lastNonZero - from + 1;
-            int start = out.size();
-            out.write(memory.readBytes(from, length), 0, length);
-            return new int[] {from, start, length};
+        private static boolean allZero(byte[] block) {
+            for (byte b : block) {
+                if (b != 0) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 }
