@@ -94,13 +94,32 @@ public final class Main {
             "org.apache.felix.healthcheck.core", "org.apache.felix.webconsole");
     /** How long a stop or an exit waits for the bundles started alongside to have started. */
     static final long START_ALONGSIDE_WAIT_MILLIS = 60_000;
-    /** Loggers of libraries that say too much at INFO (kept here: java.util.logging holds loggers weakly). */
+    /**
+     * Library bundles that are resolved but never started: their classes load when a bundle uses them.
+     * Hazelcast's activator only offers an OSGi service Kelpie does not use (the cluster bundle starts its
+     * member itself, when conf/dev.kelpie.cluster.cfg enables it); started, it would load Hazelcast's
+     * classes in every Kelpie, single-node ones included.
+     */
+    static final Set<String> NOT_STARTED = Set.of("com.hazelcast");
+    /**
+     * Loggers of libraries that say too much at INFO (kept here: java.util.logging holds loggers weakly).
+     * Hazelcast's INFO (member lists, migrations, a health line every 20 s under load) is left to the
+     * cluster bundle's own INFO lines (kelpie.cluster: joins and leaves).
+     */
     private static final List<java.util.logging.Logger> QUIET_LOGGERS = List.of(
             java.util.logging.Logger.getLogger("org.apache.aries.spifly"), java.util.logging.Logger.getLogger("org.eclipse.jetty"),
-            java.util.logging.Logger.getLogger("org.apache.felix.http"), java.util.logging.Logger.getLogger("org.apache.felix.hc"));
+            java.util.logging.Logger.getLogger("org.apache.felix.http"), java.util.logging.Logger.getLogger("org.apache.felix.hc"),
+            java.util.logging.Logger.getLogger("com.hazelcast"));
     /** The HTTP gateway's configuration; its {@code port} and {@code host} are the HTTP server's too. */
     static final String HTTP_CONFIG = "conf/dev.kelpie.http.cfg";
     static final String HTTP_PORT_PROPERTY = "org.osgi.service.http.port";
+    /** The cluster's configuration; its {@code enabled} chooses the runtime's state store. */
+    static final String CLUSTER_CONFIG = "conf/dev.kelpie.cluster.cfg";
+    /**
+     * The framework property conf/dev.kelpie.runtime.cfg names as the runtime's store target
+     * ({@code store.target = ${kelpie.store.target}}; FileInstall substitutes framework properties).
+     */
+    static final String STORE_TARGET_PROPERTY = "kelpie.store.target";
     static final String HTTP_HOST_PROPERTY = "org.apache.felix.http.host";
 
     private final Options options;
@@ -256,6 +275,9 @@ public final class Main {
         // the HTTP server (Felix HTTP Jetty) listens where conf/dev.kelpie.http.cfg says, 127.0.0.1:8181 by
         // default, never on Jetty's own default of every address
         config.putAll(httpServerProperties(home.resolve(HTTP_CONFIG)));
+        // the runtime's state store: the cluster's replicated one when conf/dev.kelpie.cluster.cfg enables the
+        // cluster, else the member's MVStore store (conf/dev.kelpie.runtime.cfg refers to this property)
+        config.put(STORE_TARGET_PROPERTY, storeTarget(home.resolve(CLUSTER_CONFIG)));
         // Felix EventAdmin (under the health checks) prints warnings to stdout without a LogService, such as
         // the interrupt of its thread at every stop: errors only
         config.put("org.apache.felix.eventadmin.LogLevel", "1");
@@ -288,6 +310,25 @@ public final class Main {
         return out;
     }
 
+    /**
+     * The runtime's state store filter for the cluster's configuration file: the clustered store
+     * ({@code kelpie.store.name=cluster}) when it says {@code enabled = true}, else the MVStore store.
+     * Read once at start, like the file's other settings.
+     */
+    static String storeTarget(Path clusterCfg) {
+        java.util.Properties p = new java.util.Properties();
+        if (Files.isRegularFile(clusterCfg)) {
+            try (InputStream in = Files.newInputStream(clusterCfg)) {
+                p.load(in);
+            } catch (IOException | IllegalArgumentException e) {
+                System.err.println("warning: cannot read " + clusterCfg + " (" + oneLine(e) + "); Kelpie runs single-node");
+                p.clear();
+            }
+        }
+        boolean clustered = "true".equalsIgnoreCase(p.getProperty("enabled", "false").trim());
+        return clustered ? "(kelpie.store.name=cluster)" : "(kelpie.store.name=mvstore)";
+    }
+
     static List<Bundle> install(BundleContext context, Path dir) throws IOException, BundleException {
         List<Path> jars = new ArrayList<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.jar")) {
@@ -308,7 +349,8 @@ public final class Main {
             bundles.stream().filter(b -> bsn.equals(b.getSymbolicName())).forEach(ordered::add);
         }
         bundles.stream().filter(b -> !ordered.contains(b)).forEach(ordered::add);
-        ordered.removeIf(b -> b.getHeaders("").get(Constants.FRAGMENT_HOST) != null);
+        ordered.removeIf(b -> b.getHeaders("").get(Constants.FRAGMENT_HOST) != null
+                || NOT_STARTED.contains(b.getSymbolicName()));
         return ordered;
     }
 

@@ -77,6 +77,18 @@ class MainTest {
     }
 
     @Test
+    void theRuntimeUsesTheClusteredStoreOnlyWhenTheClusterIsEnabled() throws IOException {
+        Path cfg = dir.resolve("dev.kelpie.cluster.cfg");
+        assertThat(Main.storeTarget(cfg)).isEqualTo("(kelpie.store.name=mvstore)"); // no file
+        Files.writeString(cfg, "# cluster\nenabled = false\nport = 5701\n");
+        assertThat(Main.storeTarget(cfg)).isEqualTo("(kelpie.store.name=mvstore)");
+        Files.writeString(cfg, "enabled = true \nport = 5701\n");
+        assertThat(Main.storeTarget(cfg)).isEqualTo("(kelpie.store.name=cluster)");
+        Files.writeString(cfg, "enabled = TRUE\n");
+        assertThat(Main.storeTarget(cfg)).isEqualTo("(kelpie.store.name=cluster)");
+    }
+
+    @Test
     void failuresAreOneLineMessages() {
         assertThat(Main.oneLine(new InvocationTargetException(new IllegalStateException("no\n  such\r\nthing  "))))
                 .isEqualTo("no such thing");

@@ -5,6 +5,7 @@ import dev.kelpie.api.actor.ActorRuntime;
 import dev.kelpie.api.actor.ActorType;
 import dev.kelpie.api.deploy.DeployRequest;
 import dev.kelpie.api.deploy.DeployResult;
+import dev.kelpie.api.deploy.DeploymentListener;
 import dev.kelpie.api.deploy.DeploymentException;
 import dev.kelpie.api.deploy.DeploymentException.Reason;
 import dev.kelpie.api.deploy.ModuleDeployer;
@@ -29,6 +30,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -36,6 +38,8 @@ import java.util.stream.Collectors;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -53,6 +57,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  *
  * <p>If the type a deployment replaces changes while its module is being checked (another deployment or
  * undeployment of the same type), the deployment fails with {@link Reason#CONFLICT} and changes nothing.
+ *
+ * <p>{@link DeploymentListener}s (whiteboard services, or {@link #addListener}) are told about every
+ * completed deployment and undeployment on the deploying thread, after the lock is released.
  */
 @Component(service = ModuleDeployer.class, configurationPid = DeploymentService.PID)
 @Designate(ocd = DeploymentService.Config.class)
@@ -91,6 +98,7 @@ public final class DeploymentService implements ModuleDeployer {
     private final Map<ModuleHash, Integer> pins = new HashMap<>();
     /** Types being undeployed: a deployment of one of them fails with CONFLICT. Under {@link #lock}. */
     private final Set<String> undeploying = new HashSet<>();
+    private final List<DeploymentListener> listeners = new CopyOnWriteArrayList<>();
     /** Test hook: runs in {@link #undeploy} after it chose the type, before the runtime undeploys it. */
     Runnable beforeRuntimeUndeploy = () -> {};
 
@@ -134,8 +142,49 @@ public final class DeploymentService implements ModuleDeployer {
         }
     }
 
+    /** Adds a listener told about every completed deployment and undeployment (whiteboard services come here). */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    public void addListener(DeploymentListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "deployment listener"));
+    }
+
+    public void removeListener(DeploymentListener listener) {
+        listeners.remove(listener);
+    }
+
     @Override
     public DeployResult deploy(DeployRequest request) {
+        DeployResult result = deployChecked(request);
+        for (DeploymentListener l : listeners) {
+            try {
+                l.deployed(request, result);
+            } catch (RuntimeException | LinkageError | AssertionError e) {
+                LOG.log(System.Logger.Level.ERROR, "deployment listener " + l + " failed on the deployment of type '"
+                        + result.type().name() + "' (module " + result.module().label() + ")", e);
+            }
+        }
+        return result;
+    }
+
+    @Override
+    public Optional<UndeployResult> undeploy(String type) {
+        Optional<UndeployResult> result = undeployChecked(type);
+        result.ifPresent(r -> {
+            for (DeploymentListener l : listeners) {
+                try {
+                    l.undeployed(r);
+                } catch (RuntimeException | LinkageError | AssertionError e) {
+                    LOG.log(System.Logger.Level.ERROR, "deployment listener " + l + " failed on the undeployment of type '"
+                            + r.type().name() + "'", e);
+                }
+            }
+        });
+        return result;
+    }
+
+    private static final System.Logger LOG = System.getLogger("kelpie.deployer");
+
+    private DeployResult deployChecked(DeployRequest request) {
         Objects.requireNonNull(request, "deploy request");
         String typeName = request.type();
         String source = request.bytes() != null ? "'" + request.moduleName() + "'" : String.valueOf(request.installedModule());
@@ -189,8 +238,7 @@ public final class DeploymentService implements ModuleDeployer {
         }
     }
 
-    @Override
-    public Optional<UndeployResult> undeploy(String type) {
+    private Optional<UndeployResult> undeployChecked(String type) {
         if (type == null || type.isBlank()) {
             return Optional.empty();
         }

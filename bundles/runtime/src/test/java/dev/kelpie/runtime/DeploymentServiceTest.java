@@ -90,6 +90,49 @@ class DeploymentServiceTest {
     }
 
     @Test
+    void listenersAreToldAboutCompletedDeploymentsAndUndeploymentsOutsideTheLockAndAThrowingOneDoesNotStopThem() {
+        java.util.List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        DeploymentService service = (DeploymentService) deployer;
+        service.addListener(new dev.kelpie.api.deploy.DeploymentListener() {
+            @Override
+            public void deployed(DeployRequest request, DeployResult result) {
+                throw new IllegalStateException("a broken listener");
+            }
+
+            @Override
+            public void undeployed(UndeployResult result) {
+                throw new IllegalStateException("a broken listener");
+            }
+        });
+        service.addListener(new dev.kelpie.api.deploy.DeploymentListener() {
+            @Override
+            public void deployed(DeployRequest request, DeployResult result) {
+                // off the lock: a listener may deploy through the same deployer (a cluster applying a peer's module)
+                if (result.type().name().equals("counter")) {
+                    deployer.deploy(DeployRequest.installed("copy", result.module().hash()));
+                }
+                events.add("deployed " + result.type().name() + " " + result.module().hash() + " bytes="
+                        + (request.bytes() == null ? "none" : request.bytes().length));
+            }
+
+            @Override
+            public void undeployed(UndeployResult result) {
+                events.add("undeployed " + result.type().name());
+            }
+        });
+        DeployResult r = deployer.deploy(DeployRequest.of("counter", "counter.wasm", counter()));
+        assertThatThrownBy(() -> deployer.deploy(DeployRequest.of("bad", "endless.wasm", ENDLESS_INIT)
+                .withLimits(runtime.defaultLimits().withInvocationTimeout(Duration.ofMillis(200)))))
+                .isInstanceOf(DeploymentException.class);
+        deployer.undeploy("counter");
+        deployer.undeploy("nothing-here");
+        assertThat(events).containsExactly(
+                "deployed copy " + r.module().hash() + " bytes=none",
+                "deployed counter " + r.module().hash() + " bytes=" + counter().length,
+                "undeployed counter");
+    }
+
+    @Test
     void theCoreNamespacesOnlyIsEnforced() {
         deployer.deploy(DeployRequest.of("tb", "testbed.wasm", testbed()));
         assertThatThrownBy(() -> runtime.ref("tb", "t").call("host_call", "kelpie\nactors\ncall\nx".getBytes(UTF_8)))

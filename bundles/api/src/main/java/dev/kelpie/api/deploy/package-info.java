@@ -3,5 +3,5 @@
  * the shell, the module bundle extender and the embedding API alike.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("0.1.0")
+@org.osgi.annotation.versioning.Version("0.2.0")
 package dev.kelpie.api.deploy;
