@@ -108,6 +108,14 @@ public class WiringIT extends KelpieTestSupport {
                     continue;
                 }
                 var configurations = scr.getComponentConfigurationDTOs(d);
+                if (bsn.startsWith("dev.kelpie.cluster")) {
+                    // single node (no dev.kelpie.cluster configuration): the cluster's components wait for it
+                    String waiting = waitingForTheCluster(d, configurations);
+                    if (waiting != null) {
+                        problems.add(d.name + " (" + bsn + ") " + waiting);
+                    }
+                    continue;
+                }
                 if (configurations.isEmpty()) {
                     problems.add(d.name + " (" + bsn + ") has no configuration (configuration policy "
                             + d.configurationPolicy + ")");
@@ -184,6 +192,28 @@ public class WiringIT extends KelpieTestSupport {
             case ComponentConfigurationDTO.FAILED_ACTIVATION: return "FAILED_ACTIVATION";
             default: return "state " + state;
         }
+    }
+
+    /**
+     * Null when a cluster component is in the state a single node leaves it in: the member has no
+     * configuration (policy require), the others wait only for the member's HazelcastInstance; else what is wrong.
+     */
+    static String waitingForTheCluster(ComponentDescriptionDTO d, java.util.Collection<ComponentConfigurationDTO> configurations) {
+        if (configurations.isEmpty()) {
+            return "require".equals(d.configurationPolicy) ? null
+                    : "has no configuration (configuration policy " + d.configurationPolicy + ")";
+        }
+        for (ComponentConfigurationDTO c : configurations) {
+            if (c.state != ComponentConfigurationDTO.UNSATISFIED_REFERENCE || c.unsatisfiedReferences == null) {
+                return "is " + componentState(c.state) + " on a single node; expected to wait for the cluster member";
+            }
+            for (UnsatisfiedReferenceDTO r : c.unsatisfiedReferences) {
+                if (r.target == null || !r.target.contains("kelpie.cluster.name")) {
+                    return "waits for something else than the cluster member:" + unsatisfied(c);
+                }
+            }
+        }
+        return null;
     }
 
     static String unsatisfied(ComponentConfigurationDTO c) {
