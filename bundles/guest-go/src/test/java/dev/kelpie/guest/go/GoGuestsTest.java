@@ -1,5 +1,7 @@
 package dev.kelpie.guest.go;
 
+import static dev.kelpie.testsupport.Calls.call;
+import static dev.kelpie.testsupport.Calls.guestError;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -15,6 +17,9 @@ import dev.kelpie.api.wapc.InstanceOptions;
 import dev.kelpie.api.wapc.ModuleInstantiationException;
 import dev.kelpie.api.wapc.WapcInstance;
 import dev.kelpie.guest.wasi.WasiAdapter;
+import dev.kelpie.testsupport.Guests;
+import dev.kelpie.testsupport.HostTable;
+import dev.kelpie.testsupport.RecordingConsole;
 import dev.kelpie.wapc.ChicoryWapcHost;
 import dev.kelpie.wapc.WapcSettings;
 import java.time.Duration;
@@ -66,18 +71,6 @@ class GoGuestsTest {
         return start(module, InstanceOptions.labelled("go-test"));
     }
 
-    private static String call(WapcInstance instance, String operation, String payload) {
-        return new String(instance.invoke(operation, payload.getBytes(UTF_8)), UTF_8);
-    }
-
-    private static String error(WapcInstance instance, String operation, String payload) {
-        GuestCallException e = catchThrowableOfType(GuestCallException.class,
-                () -> instance.invoke(operation, payload.getBytes(UTF_8)));
-        assertThat(e).as("operation %s(%s) should fail", operation, payload).isNotNull();
-        assertThat(e.kind()).isEqualTo(Kind.GUEST_ERROR);
-        return e.detail();
-    }
-
     @Test
     void theGoAdapterRecognisesGoGuestsAboveWasi() {
         CompiledModule echo = Guests.go("echo");
@@ -111,7 +104,7 @@ class GoGuestsTest {
         byte[] binary = {0, 1, 2, (byte) 0xff, '\n', 0};
         assertThat(echo.invoke("echo", binary)).isEqualTo(binary);
         assertThat(echo.invoke("echo", new byte[0])).isEmpty();
-        assertThat(error(echo, "nope", "")).isEqualTo("unknown operation: nope");
+        assertThat(guestError(echo, "nope", "")).isEqualTo("unknown operation: nope");
         assertThat(call(echo, "echo", "still alive")).isEqualTo("still alive");
     }
 
@@ -130,9 +123,9 @@ class GoGuestsTest {
             }
         }
         table.state.put("count", "9223372036854775807".getBytes(UTF_8));
-        answers.add(error(counter, "increment", ""));
+        answers.add(guestError(counter, "increment", ""));
         table.state.put("count", "x7".getBytes(UTF_8));
-        answers.add(error(counter, "get", ""));
+        answers.add(guestError(counter, "get", ""));
         assertThat(answers).containsExactly("1", "6", "-4", "-4", "0", "0", "ERR bad amount: abc",
                 "ERR bad amount: 1.5", "ERR bad amount: -", "ERR bad amount: 99999999999999999999",
                 "ERR unknown operation: nope", "count overflow", "bad count in state: x7");
@@ -161,7 +154,7 @@ class GoGuestsTest {
     @Test
     void aHostCallFailureReachesTheGuest() {
         WapcInstance greeter = start(Guests.go("greeter"));
-        assertThat(error(greeter, "greet", "Ada"))
+        assertThat(guestError(greeter, "greet", "Ada"))
                 .isEqualTo("greeting failed: no host function for binding 'kelpie', namespace 'greeting', operation 'hello'");
     }
 

@@ -1,6 +1,7 @@
 package dev.kelpie.guest.micropython;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
+import static dev.kelpie.testsupport.Calls.call;
+import static dev.kelpie.testsupport.Calls.failure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -9,6 +10,8 @@ import dev.kelpie.api.wapc.GuestCallException;
 import dev.kelpie.api.wapc.GuestCallException.Kind;
 import dev.kelpie.api.wapc.InstanceOptions;
 import dev.kelpie.api.wapc.WapcInstance;
+import dev.kelpie.testsupport.HostTable;
+import dev.kelpie.testsupport.RecordingConsole;
 import dev.kelpie.wapc.ChicoryWapcHost;
 import dev.kelpie.wapc.WapcSettings;
 import dev.kelpie.api.wapc.ModuleInstantiationException;
@@ -48,17 +51,6 @@ class PythonActorTest {
         WapcInstance instance = host.instantiate(module, InstanceOptions.labelled("py-test"));
         instances.add(instance);
         return instance;
-    }
-
-    private static String call(WapcInstance instance, String operation, String payload) {
-        return new String(instance.invoke(operation, payload.getBytes(UTF_8)), UTF_8);
-    }
-
-    private static GuestCallException failure(WapcInstance instance, String operation, String payload) {
-        GuestCallException e = catchThrowableOfType(GuestCallException.class,
-                () -> instance.invoke(operation, payload.getBytes(UTF_8)));
-        assertThat(e).as("operation %s(%s) should fail", operation, payload).isNotNull();
-        return e;
     }
 
     @Test

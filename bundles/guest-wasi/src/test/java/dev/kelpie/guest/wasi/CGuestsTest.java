@@ -1,14 +1,18 @@
 package dev.kelpie.guest.wasi;
 
+import static dev.kelpie.testsupport.Calls.call;
+import static dev.kelpie.testsupport.Calls.guestError;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.kelpie.api.module.CompiledModule;
 import dev.kelpie.api.wapc.GuestCallException;
 import dev.kelpie.api.wapc.GuestCallException.Kind;
 import dev.kelpie.api.wapc.InstanceOptions;
 import dev.kelpie.api.wapc.WapcInstance;
+import dev.kelpie.testsupport.Guests;
+import dev.kelpie.testsupport.HostTable;
+import dev.kelpie.testsupport.RecordingConsole;
 import dev.kelpie.wapc.ChicoryWapcHost;
 import dev.kelpie.wapc.WapcSettings;
 import java.util.ArrayList;
@@ -41,18 +45,6 @@ class CGuestsTest {
         return instance;
     }
 
-    private static String call(WapcInstance instance, String operation, String payload) {
-        return new String(instance.invoke(operation, payload.getBytes(UTF_8)), UTF_8);
-    }
-
-    private static String error(WapcInstance instance, String operation, String payload) {
-        GuestCallException e = catchThrowableOfType(GuestCallException.class,
-                () -> instance.invoke(operation, payload.getBytes(UTF_8)));
-        assertThat(e).as("operation %s(%s) should fail", operation, payload).isNotNull();
-        assertThat(e.kind()).isEqualTo(Kind.GUEST_ERROR);
-        return e.detail();
-    }
-
     @Test
     void echoAnswersItsPayloadAndNamesUnknownOperations() {
         WapcInstance echo = start(Guests.c("echo"));
@@ -60,7 +52,7 @@ class CGuestsTest {
         byte[] binary = {0, 1, 2, (byte) 0xff, '\n', 0};
         assertThat(echo.invoke("echo", binary)).isEqualTo(binary);
         assertThat(echo.invoke("echo", new byte[0])).isEmpty();
-        assertThat(error(echo, "nope", "")).isEqualTo("unknown operation: nope");
+        assertThat(guestError(echo, "nope", "")).isEqualTo("unknown operation: nope");
         assertThat(call(echo, "echo", "still alive")).isEqualTo("still alive");
     }
 
@@ -124,7 +116,7 @@ class CGuestsTest {
             throw new IllegalStateException("state is only available to actors (instance 'c-test' is not an actor)");
         });
         WapcInstance counter = start(Guests.c("counter"));
-        assertThat(error(counter, "get", "")).isEqualTo("state is only available to actors (instance 'c-test' is not an actor)");
+        assertThat(guestError(counter, "get", "")).isEqualTo("state is only available to actors (instance 'c-test' is not an actor)");
     }
 
     @Test
@@ -146,13 +138,13 @@ class CGuestsTest {
     @Test
     void greeterNamesWhatFailed() {
         WapcInstance greeter = start(Guests.c("greeter"));
-        assertThat(error(greeter, "greet", "Ada")).isEqualTo(
+        assertThat(guestError(greeter, "greet", "Ada")).isEqualTo(
                 "greeting failed: no host function for binding 'kelpie', namespace 'greeting', operation 'hello'");
         table.registerGreeting(host);
         host.register(HostTable.key("actors", "call"), c -> {
             throw new IllegalStateException("actor error: actor counter:Ada, operation 'increment': mailbox full");
         });
-        assertThat(error(greeter, "greet_counted", "Ada"))
+        assertThat(guestError(greeter, "greet_counted", "Ada"))
                 .isEqualTo("counter failed: actor error: actor counter:Ada, operation 'increment': mailbox full");
     }
 

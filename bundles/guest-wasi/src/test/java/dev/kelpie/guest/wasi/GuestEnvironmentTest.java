@@ -1,6 +1,6 @@
 package dev.kelpie.guest.wasi;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
+import static dev.kelpie.testsupport.Calls.call;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,6 +9,8 @@ import dev.kelpie.api.wapc.ModuleInstantiationException;
 import dev.kelpie.api.wapc.WapcInstance;
 import dev.kelpie.api.wasm.GuestEnvironment;
 import dev.kelpie.guest.wasi.spi.WasiSettings;
+import dev.kelpie.testsupport.Guests;
+import dev.kelpie.testsupport.RecordingConsole;
 import dev.kelpie.wapc.ChicoryWapcHost;
 import dev.kelpie.wapc.WapcSettings;
 import java.io.IOException;
@@ -62,10 +64,6 @@ class GuestEnvironmentTest {
 
     private GuestEnvironment writable() {
         return GuestEnvironment.NONE.withDirectory(dir.toString(), true);
-    }
-
-    private static String call(WapcInstance instance, String operation, String payload) {
-        return new String(instance.invoke(operation, payload.getBytes(UTF_8)), UTF_8);
     }
 
     @Test

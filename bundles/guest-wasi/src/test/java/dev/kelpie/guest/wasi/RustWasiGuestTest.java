@@ -1,5 +1,6 @@
 package dev.kelpie.guest.wasi;
 
+import static dev.kelpie.testsupport.Calls.call;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -8,6 +9,8 @@ import dev.kelpie.api.wapc.GuestCallException;
 import dev.kelpie.api.wapc.GuestCallException.Kind;
 import dev.kelpie.api.wapc.InstanceOptions;
 import dev.kelpie.api.wapc.WapcInstance;
+import dev.kelpie.testsupport.Guests;
+import dev.kelpie.testsupport.RecordingConsole;
 import dev.kelpie.wapc.ChicoryWapcHost;
 import dev.kelpie.wapc.WapcSettings;
 import org.junit.jupiter.api.Test;
@@ -26,10 +29,6 @@ class RustWasiGuestTest {
 
     private WapcInstance guest() {
         return host.instantiate(Guests.rust("wasi-guest"), InstanceOptions.labelled("rust-wasi"));
-    }
-
-    private static String call(WapcInstance instance, String operation, String payload) {
-        return new String(instance.invoke(operation, payload.getBytes(UTF_8)), UTF_8);
     }
 
     @Test

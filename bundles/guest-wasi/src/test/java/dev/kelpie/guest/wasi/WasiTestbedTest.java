@@ -1,5 +1,6 @@
 package dev.kelpie.guest.wasi;
 
+import static dev.kelpie.testsupport.Calls.call;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -11,6 +12,8 @@ import dev.kelpie.api.wapc.InstanceOptions;
 import dev.kelpie.api.wapc.ModuleInstantiationException;
 import dev.kelpie.api.wapc.WapcInstance;
 import dev.kelpie.guest.wasi.spi.WasiSettings;
+import dev.kelpie.testsupport.Guests;
+import dev.kelpie.testsupport.RecordingConsole;
 import dev.kelpie.wapc.ChicoryWapcHost;
 import dev.kelpie.wapc.WapcSettings;
 import java.nio.ByteBuffer;
@@ -42,10 +45,6 @@ class WasiTestbedTest {
 
     private WapcInstance testbed(ExecutionMode mode) {
         return host.instantiate(Guests.c("wasi-testbed", mode), InstanceOptions.labelled("wasi-test"));
-    }
-
-    private static String call(WapcInstance instance, String operation, String payload) {
-        return new String(instance.invoke(operation, payload.getBytes(UTF_8)), UTF_8);
     }
 
     @Test

@@ -10,10 +10,8 @@ import dev.kelpie.api.module.ExternalKind;
 import dev.kelpie.api.module.ModuleDescriptor;
 import dev.kelpie.api.module.ModuleImport;
 import dev.kelpie.api.wasm.GuestContext;
-import dev.kelpie.registry.ChicoryModuleRegistry;
-import dev.kelpie.registry.RegistrySettings;
+import dev.kelpie.testsupport.Guests;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -22,12 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /** What a WASI binding offers, by the module names a module imports. */
 class WasiImportsTest {
-    private static final ChicoryModuleRegistry REGISTRY = new ChicoryModuleRegistry(RegistrySettings.DEFAULTS);
-
-    private static CompiledModule module(String resource) throws IOException {
-        try (InputStream in = WasiImportsTest.class.getResourceAsStream(resource)) {
-            return REGISTRY.install(resource.substring(resource.lastIndexOf('/') + 1), in.readAllBytes());
-        }
+    private static CompiledModule module(String resource) {
+        return Guests.COMPILED.install(resource.substring(resource.lastIndexOf('/') + 1), Guests.bytes(resource));
     }
 
     private static WasiImports bind(String resource) throws IOException {

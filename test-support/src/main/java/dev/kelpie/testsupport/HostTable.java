@@ -1,4 +1,4 @@
-package dev.kelpie.guest.micropython;
+package dev.kelpie.testsupport;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
@@ -10,23 +10,32 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
 
 /**
  * In-test host functions with the payload formats of docs/host-functions.md: {@code state} (one map for
- * every guest), {@code log} (recorded), {@code greeting/hello}, and {@code actors/call} answering for a
- * counter actor with a count per id, {@code timers} and {@code reminders} (the requests recorded, cancel
+ * every guest), {@code log} (recorded), {@code greeting/hello}, {@code actors/call} answering for a counter
+ * actor with a count per id, and {@code timers} and {@code reminders} (the requests recorded, cancel
  * answering whether the name was set, list the names set).
  */
-final class HostTable {
-    final Map<String, byte[]> state = new ConcurrentHashMap<>();
-    final List<String> logs = new CopyOnWriteArrayList<>();
-    final List<String> actorCalls = new CopyOnWriteArrayList<>();
-    final List<String> scheduleCalls = new CopyOnWriteArrayList<>();
+public final class HostTable {
+    /** The state every guest shares, by key. */
+    public final Map<String, byte[]> state = new ConcurrentHashMap<>();
+    /** The log lines, as "level: message". */
+    public final List<String> logs = new CopyOnWriteArrayList<>();
+    /** The payloads of {@code actors/call}. */
+    public final List<String> actorCalls = new CopyOnWriteArrayList<>();
+    /** The requests of {@code timers/set} and {@code reminders/set}, as "KIND.set PAYLOAD". */
+    public final List<String> scheduleCalls = new CopyOnWriteArrayList<>();
     private final Map<String, Integer> visits = new ConcurrentHashMap<>();
 
-    void registerState(ChicoryWapcHost host) {
+    /** {@code state/get}, {@code state/set}, {@code state/keys} and {@code state/delete} on {@link #state}. */
+    public void registerState(ChicoryWapcHost host) {
         host.register(key("state", "get"), call -> {
             byte[] value = state.get(new String(call.payload(), UTF_8));
             if (value == null) {
@@ -46,26 +55,29 @@ final class HostTable {
         });
         host.register(key("state", "keys"), call -> {
             String prefix = new String(call.payload(), UTF_8);
-            return String.join("\n", new java.util.TreeSet<>(state.keySet()).stream().filter(k -> k.startsWith(prefix))
-                    .collect(java.util.stream.Collectors.toList())).getBytes(UTF_8);
+            return String.join("\n", new TreeSet<>(state.keySet()).stream().filter(k -> k.startsWith(prefix))
+                    .collect(Collectors.toList())).getBytes(UTF_8);
         });
         host.register(key("state", "delete"),
                 call -> new byte[] {(byte) (state.remove(new String(call.payload(), UTF_8)) != null ? 1 : 0)});
     }
 
-    void registerLog(ChicoryWapcHost host) {
+    /** Every {@code log} operation, recorded in {@link #logs}. */
+    public void registerLog(ChicoryWapcHost host) {
         host.register(key("log", "*"), call -> {
             logs.add(call.operation() + ": " + new String(call.payload(), UTF_8));
             return new byte[0];
         });
     }
 
-    void registerGreeting(ChicoryWapcHost host) {
+    /** {@code greeting/hello}: "Hello, NAME!". */
+    public void registerGreeting(ChicoryWapcHost host) {
         host.register(key("greeting", "hello"),
                 call -> ("Hello, " + new String(call.payload(), UTF_8) + "!").getBytes(UTF_8));
     }
 
-    void registerActors(ChicoryWapcHost host) {
+    /** {@code actors/call} for {@code counter}'s {@code increment}: the count of calls for that id. */
+    public void registerActors(ChicoryWapcHost host) {
         host.register(key("actors", "call"), (HostCall call) -> {
             String request = new String(call.payload(), UTF_8);
             actorCalls.add(request);
@@ -77,9 +89,10 @@ final class HostTable {
         });
     }
 
-    void registerTimersAndReminders(ChicoryWapcHost host) {
+    /** {@code timers/set|cancel} and {@code reminders/set|cancel|list}, recorded in {@link #scheduleCalls}. */
+    public void registerTimersAndReminders(ChicoryWapcHost host) {
         for (String kind : List.of("timers", "reminders")) {
-            java.util.Set<String> names = new java.util.concurrent.ConcurrentSkipListSet<>();
+            Set<String> names = new ConcurrentSkipListSet<>();
             host.register(key(kind, "set"), call -> {
                 String request = new String(call.payload(), UTF_8);
                 scheduleCalls.add(kind + ".set " + request);
@@ -94,7 +107,8 @@ final class HostTable {
         }
     }
 
-    static HostFunctionKey key(String namespace, String operation) {
+    /** The key of a built-in host function: namespace {@code kelpie}. */
+    public static HostFunctionKey key(String namespace, String operation) {
         return new HostFunctionKey("kelpie", namespace, operation);
     }
 }
