@@ -1,6 +1,5 @@
 package dev.kelpie.timers.internal;
 
-import dev.kelpie.api.actor.ActorContext;
 import dev.kelpie.api.host.HostCall;
 import dev.kelpie.api.host.HostFunction;
 import dev.kelpie.timers.ActorReminders;
@@ -30,14 +29,8 @@ public final class RemindersCancel implements HostFunction {
         this.reminders = reminders;
     }
 
-    private ActorReminders reminders() {
-        return TimersHostFunctions.available(reminders, TimersHostFunctions.REMINDERS);
-    }
-
     @Override
     public byte[] call(HostCall call) {
-        ActorContext context = TimersHostFunctions.context(call, TimersHostFunctions.REMINDERS);
-        String name = TimersHostFunctions.name(TimersHostFunctions.REMINDERS, TimersHostFunctions.CANCEL, call.payload());
-        return reminders().cancelReminder(context.self(), name) ? TimersHostFunctions.TRUE : TimersHostFunctions.FALSE;
+        return TimersHostFunctions.cancelReminder(reminders, call);
     }
 }

@@ -1,6 +1,5 @@
 package dev.kelpie.timers.internal;
 
-import dev.kelpie.api.actor.ActorContext;
 import dev.kelpie.api.host.HostCall;
 import dev.kelpie.api.host.HostFunction;
 import dev.kelpie.timers.ActorReminders;
@@ -30,14 +29,8 @@ public final class RemindersList implements HostFunction {
         this.reminders = reminders;
     }
 
-    private ActorReminders reminders() {
-        return TimersHostFunctions.available(reminders, TimersHostFunctions.REMINDERS);
-    }
-
     @Override
     public byte[] call(HostCall call) {
-        ActorContext context = TimersHostFunctions.context(call, TimersHostFunctions.REMINDERS);
-        return reminders().reminders(context.self()).stream().map(dev.kelpie.timers.Reminder::name)
-                .collect(java.util.stream.Collectors.joining("\n")).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return TimersHostFunctions.listReminders(reminders, call);
     }
 }

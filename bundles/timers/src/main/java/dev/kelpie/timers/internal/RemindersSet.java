@@ -1,6 +1,5 @@
 package dev.kelpie.timers.internal;
 
-import dev.kelpie.api.actor.ActorContext;
 import dev.kelpie.api.host.HostCall;
 import dev.kelpie.api.host.HostFunction;
 import dev.kelpie.timers.ActorReminders;
@@ -30,15 +29,8 @@ public final class RemindersSet implements HostFunction {
         this.reminders = reminders;
     }
 
-    private ActorReminders reminders() {
-        return TimersHostFunctions.available(reminders, TimersHostFunctions.REMINDERS);
-    }
-
     @Override
     public byte[] call(HostCall call) {
-        ActorContext context = TimersHostFunctions.context(call, TimersHostFunctions.REMINDERS);
-        TimersHostFunctions.SetPayload p = TimersHostFunctions.parseSet(TimersHostFunctions.REMINDERS, call.payload());
-        reminders().setReminder(context.self(), p.name(), p.operation(), p.delay(), p.period(), p.payload());
-        return new byte[0];
+        return TimersHostFunctions.setReminder(reminders, call);
     }
 }

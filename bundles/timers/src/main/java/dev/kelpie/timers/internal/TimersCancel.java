@@ -1,6 +1,5 @@
 package dev.kelpie.timers.internal;
 
-import dev.kelpie.api.actor.ActorContext;
 import dev.kelpie.api.host.HostCall;
 import dev.kelpie.api.host.HostFunction;
 import dev.kelpie.timers.ActorTimers;
@@ -30,14 +29,8 @@ public final class TimersCancel implements HostFunction {
         this.timers = timers;
     }
 
-    private ActorTimers timers() {
-        return TimersHostFunctions.available(timers, TimersHostFunctions.TIMERS);
-    }
-
     @Override
     public byte[] call(HostCall call) {
-        ActorContext context = TimersHostFunctions.context(call, TimersHostFunctions.TIMERS);
-        String name = TimersHostFunctions.name(TimersHostFunctions.TIMERS, TimersHostFunctions.CANCEL, call.payload());
-        return timers().cancelTimer(context.self(), name) ? TimersHostFunctions.TRUE : TimersHostFunctions.FALSE;
+        return TimersHostFunctions.cancelTimer(timers, call);
     }
 }

@@ -6,6 +6,7 @@ import dev.kelpie.api.host.HostFunction;
 import dev.kelpie.api.host.HostFunctionKey;
 import dev.kelpie.timers.ActorReminders;
 import dev.kelpie.timers.ActorTimers;
+import dev.kelpie.timers.Reminder;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * The host functions of namespaces {@value #TIMERS} and {@value #REMINDERS}, for the calling actor itself. In
@@ -56,7 +58,47 @@ public final class TimersHostFunctions {
         return new HostFunctionKey(HostFunction.DEFAULT_BINDING, namespace, operation);
     }
 
-    /** The calling actor's context, or an error naming the instance when the caller is no actor. */
+    // The bodies of the five components (each a DS component of its own, which only holds its reference).
+    // A null service is the components' optional dynamic reference while the timers service is not running.
+
+    /** {@code timers/set}. */
+    static byte[] setTimer(ActorTimers timers, HostCall call) {
+        ActorContext context = context(call, TIMERS);
+        SetPayload p = parseSet(TIMERS, call.payload());
+        available(timers, TIMERS).setTimer(context.self(), p.name(), p.operation(), p.delay(), p.period(), p.payload());
+        return new byte[0];
+    }
+
+    /** {@code timers/cancel}. */
+    static byte[] cancelTimer(ActorTimers timers, HostCall call) {
+        ActorContext context = context(call, TIMERS);
+        String name = name(TIMERS, CANCEL, call.payload());
+        return available(timers, TIMERS).cancelTimer(context.self(), name) ? TRUE : FALSE;
+    }
+
+    /** {@code reminders/set}. */
+    static byte[] setReminder(ActorReminders reminders, HostCall call) {
+        ActorContext context = context(call, REMINDERS);
+        SetPayload p = parseSet(REMINDERS, call.payload());
+        available(reminders, REMINDERS)
+                .setReminder(context.self(), p.name(), p.operation(), p.delay(), p.period(), p.payload());
+        return new byte[0];
+    }
+
+    /** {@code reminders/cancel}. */
+    static byte[] cancelReminder(ActorReminders reminders, HostCall call) {
+        ActorContext context = context(call, REMINDERS);
+        String name = name(REMINDERS, CANCEL, call.payload());
+        return available(reminders, REMINDERS).cancelReminder(context.self(), name) ? TRUE : FALSE;
+    }
+
+    /** {@code reminders/list}. */
+    static byte[] listReminders(ActorReminders reminders, HostCall call) {
+        ActorContext context = context(call, REMINDERS);
+        return available(reminders, REMINDERS).reminders(context.self()).stream().map(Reminder::name)
+                .collect(Collectors.joining("\n")).getBytes(StandardCharsets.UTF_8);
+    }
+
     /**
      * The service a host function's optional dynamic reference holds, or the one error every timers host
      * function gives while the timers bundle's service is not running.
@@ -68,6 +110,7 @@ public final class TimersHostFunctions {
         return service;
     }
 
+    /** The calling actor's context, or an error naming the instance when the caller is no actor. */
     static ActorContext context(HostCall call, String namespace) {
         ActorContext context = call.callerContext(ActorContext.class);
         if (context == null) {

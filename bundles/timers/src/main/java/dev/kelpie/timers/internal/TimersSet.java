@@ -1,6 +1,5 @@
 package dev.kelpie.timers.internal;
 
-import dev.kelpie.api.actor.ActorContext;
 import dev.kelpie.api.host.HostCall;
 import dev.kelpie.api.host.HostFunction;
 import dev.kelpie.timers.ActorTimers;
@@ -30,15 +29,8 @@ public final class TimersSet implements HostFunction {
         this.timers = timers;
     }
 
-    private ActorTimers timers() {
-        return TimersHostFunctions.available(timers, TimersHostFunctions.TIMERS);
-    }
-
     @Override
     public byte[] call(HostCall call) {
-        ActorContext context = TimersHostFunctions.context(call, TimersHostFunctions.TIMERS);
-        TimersHostFunctions.SetPayload p = TimersHostFunctions.parseSet(TimersHostFunctions.TIMERS, call.payload());
-        timers().setTimer(context.self(), p.name(), p.operation(), p.delay(), p.period(), p.payload());
-        return new byte[0];
+        return TimersHostFunctions.setTimer(timers, call);
     }
 }
