@@ -63,8 +63,10 @@ class GatewayServletTest {
     void start(Kelpie k, String token) throws Exception {
         kelpie = k;
         kelpie.deploy("counter", kelpie.load("counter.wasm", resource(COUNTER)));
+        // the invocation timeout bounds the deployment's probe and each activation too: generous, so that a loaded
+        // machine does not fail them
         kelpie.deploy("testbed", kelpie.load("testbed.wasm", resource(TESTBED)),
-                kelpie.actors().defaultLimits().withInvocationTimeout(Duration.ofMillis(300)).withMaxPayloadBytes(64));
+                kelpie.actors().defaultLimits().withInvocationTimeout(Duration.ofSeconds(1)).withMaxPayloadBytes(64));
         servlet = new GatewayServlet(kelpie.actors(), kelpie.registry(), kelpie.deployer(), "127.0.0.1", token);
         server = new Server();
         ServerConnector connector = new ServerConnector(server);
@@ -169,7 +171,7 @@ class GatewayServletTest {
 
         String types = text(get("/types"));
         assertThat(types).startsWith("[").contains("\"name\":\"counter\"", "\"name\":\"testbed\"", "\"kind\":\"wasm\"",
-                "\"invocationTimeoutMillis\":300", "\"maxPayloadBytes\":64", "\"hostNamespaces\":[\"clock\",\"log\",\"random\",\"state\"]");
+                "\"invocationTimeoutMillis\":1000", "\"maxPayloadBytes\":64", "\"hostNamespaces\":[\"clock\",\"log\",\"random\",\"state\"]");
 
         String modules = text(get("/modules"));
         assertThat(modules).startsWith("[").contains("\"name\":\"counter.wasm\"", "\"types\":[\"counter\"]",

@@ -32,6 +32,11 @@ import org.junit.jupiter.api.Timeout;
 class HostileGuestTest {
     private static final int FOUR_MIB = 4 * 1024 * 1024;
     private static final long ONE_MIB = 1024 * 1024;
+    /**
+     * The call timeout of instances whose initialisation must succeed: it bounds initialisation too, and on a
+     * loaded machine (load 20 on 2 cores) even a tiny module's took more than 30 ms.
+     */
+    private static final Duration INIT_PROOF_TIMEOUT = Duration.ofSeconds(1);
 
     private final RecordingConsole console = new RecordingConsole();
     private final ChicoryWapcHost host = new ChicoryWapcHost(WapcSettings.DEFAULTS);
@@ -354,12 +359,12 @@ class HostileGuestTest {
     @Test
     void anEndlessCallIsStoppedByTheCallTimeoutAndTheInstanceClosed() {
         WapcInstance instance = host.instantiate(Guests.wat("endless-loop"),
-                InstanceOptions.labelled("slow").withCallTimeout(Duration.ofMillis(200)));
+                InstanceOptions.labelled("slow").withCallTimeout(INIT_PROOF_TIMEOUT));
 
         GuestCallException e = catchThrowableOfType(GuestCallException.class, () -> instance.invoke("spin", new byte[0]));
 
         assertThat(e.kind()).isEqualTo(Kind.INTERRUPTED);
-        assertThat(e.detail()).isEqualTo("ran past the call timeout of 200 ms");
+        assertThat(e.detail()).isEqualTo("ran past the call timeout of " + INIT_PROOF_TIMEOUT.toMillis() + " ms");
         assertThat(instance.isClosed()).isTrue();
         assertThat(Thread.currentThread().isInterrupted()).isFalse();
         GuestCallException closed = catchThrowableOfType(GuestCallException.class, () -> instance.invoke("x", new byte[0]));
@@ -370,11 +375,12 @@ class HostileGuestTest {
     @Test
     void callsWithinTheTimeoutLeaveNoInterruptBehind() throws InterruptedException {
         try (WapcInstance instance = host.instantiate(Guests.wat("init-order"),
-                InstanceOptions.labelled("quick").withCallTimeout(Duration.ofMillis(30)))) {
+                InstanceOptions.labelled("quick").withCallTimeout(INIT_PROOF_TIMEOUT))) {
             for (int i = 0; i < 200; i++) {
                 instance.invoke("x", new byte[0]);
             }
-            Thread.sleep(100); // past every deadline: a timer that fired late would interrupt this sleep
+            // past every deadline: a timer the calls left armed would interrupt this sleep
+            Thread.sleep(INIT_PROOF_TIMEOUT.toMillis() + 200);
             assertThat(instance.isClosed()).isFalse();
         }
     }
