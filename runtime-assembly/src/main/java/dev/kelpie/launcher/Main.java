@@ -555,8 +555,22 @@ public final class Main {
                 return;
             }
             try (shell) {
+                welcome(terminal.writer());
                 new Console(shell, home.resolve("data").resolve("console-history")).run(terminal);
             }
+        }
+    }
+
+    /** Prints etc/motd of the home (the commands at a glance) before the first prompt; nothing when it is absent. */
+    void welcome(java.io.PrintWriter out) {
+        Path motd = home.resolve("etc").resolve("motd");
+        try {
+            if (Files.isRegularFile(motd)) {
+                out.println(Files.readString(motd).stripTrailing());
+                out.flush();
+            }
+        } catch (IOException | RuntimeException e) {
+            err.println("warning: cannot read " + motd + ": " + e.getMessage());
         }
     }
 

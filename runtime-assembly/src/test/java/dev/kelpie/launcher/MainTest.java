@@ -55,6 +55,19 @@ class MainTest {
     }
 
     @Test
+    void theConsoleGreetsWithTheMotdOfTheHomeAndWithNothingWithoutOne() throws IOException {
+        Main main = new Main(new Main.Options(null, false), dir, 0);
+        java.io.StringWriter none = new java.io.StringWriter();
+        main.welcome(new java.io.PrintWriter(none));
+        assertThat(none.toString()).isEmpty();
+        Files.createDirectories(dir.resolve("etc"));
+        Files.writeString(dir.resolve("etc/motd"), "Kelpie: commands at a glance\n\n");
+        java.io.StringWriter greeted = new java.io.StringWriter();
+        main.welcome(new java.io.PrintWriter(greeted));
+        assertThat(greeted.toString()).isEqualTo("Kelpie: commands at a glance" + System.lineSeparator());
+    }
+
+    @Test
     void execCommandsSplitAtSemicolonsOutsideQuotesAndBlocks() {
         assertThat(Main.split("kelpie:modules; kelpie:invoke counter c1 increment;;  "))
                 .containsExactly("kelpie:modules", "kelpie:invoke counter c1 increment");
