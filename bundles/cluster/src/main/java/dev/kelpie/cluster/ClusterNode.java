@@ -15,6 +15,7 @@ import dev.kelpie.api.actor.ActorInvocationException;
 import dev.kelpie.api.actor.ActorInvocationException.Reason;
 import dev.kelpie.api.actor.ActorRuntime;
 import dev.kelpie.api.cluster.ActorRouter;
+import dev.kelpie.api.cluster.TypeRollout;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -36,6 +37,10 @@ final class ClusterNode implements ActorRouter, AutoCloseable {
     private static final System.Logger LOG = System.getLogger("kelpie.cluster");
     /** How long after a membership or migration event the placement scan runs (events come in bursts). */
     private static final long SCAN_DELAY_MILLIS = 100;
+    /** The cluster's module map (cluster-modules' rollout): asked while this member's rollout has not started. */
+    static final String MODULES_MAP = "kelpie.modules";
+    /** How often a message waiting for its type's local deployment looks again. */
+    static final long TYPE_POLL_MILLIS = 10;
 
     /** Package-private hooks for tests. */
     interface TestHooks {
@@ -166,6 +171,12 @@ final class ClusterNode implements ActorRouter, AutoCloseable {
             return RemoteReply.moved("member " + localAddress + " does not own the actor's partition"
                     + (owner == null ? " (it has no owner now)" : " (its owner is " + HazelcastClusterView.address(owner) + ")"));
         }
+        long startNanos = System.nanoTime();
+        RemoteReply notHere = awaitType(id, waitMillis);
+        if (notHere != null) {
+            return notHere;
+        }
+        waitMillis = Math.max(1, waitMillis - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
         CompletableFuture<byte[]> reply;
         try {
             reply = runtime.invokeLocal(id, operation, payload).toCompletableFuture();
@@ -187,6 +198,64 @@ final class ClusterNode implements ActorRouter, AutoCloseable {
             Thread.currentThread().interrupt();
             return RemoteReply.failed(Reason.UNAVAILABLE, "member " + localAddress
                     + " is stopping; the message may still run: its outcome is unknown");
+        }
+    }
+
+    /**
+     * When the actor's type is not deployed here but the cluster knows it (this member is still applying the
+     * cluster's modules: it just joined, or the type is new), waits for the local deployment, within the
+     * caller's bound less a margin for the answer's way back. Returns null when the message can run here now,
+     * or when the type is unknown in the cluster too ({@code invokeLocal} then answers {@code unknown_type} at
+     * once); otherwise the UNAVAILABLE answer naming this member and the type (the message did not run).
+     */
+    private RemoteReply awaitType(ActorId id, long waitMillis) {
+        String type = id.namespace();
+        if (runtime.type(type).isPresent()) {
+            return null;
+        }
+        long margin = Math.min(200, waitMillis / 4);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, waitMillis - margin));
+        long started = System.nanoTime();
+        while (runtime.type(type).isEmpty()) {
+            TypeRollout.Status status = typeStatus(type);
+            if (status == TypeRollout.Status.UNKNOWN || closed) {
+                return null;
+            }
+            if (status == TypeRollout.Status.FAILED) {
+                return RemoteReply.failed(Reason.UNAVAILABLE, "member " + localAddress + " cannot run actor type '" + type
+                        + "': it failed to deploy the cluster's module for it (its log says why); the message did not run");
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return RemoteReply.failed(Reason.UNAVAILABLE, "member " + localAddress + " owns the actor but has not yet "
+                        + "deployed actor type '" + type + "', which the cluster's module rollout is applying there; waited "
+                        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms; the message did not run: retry");
+            }
+            try {
+                Thread.sleep(Math.max(1, Math.min(TYPE_POLL_MILLIS, TimeUnit.NANOSECONDS.toMillis(left))));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return RemoteReply.failed(Reason.UNAVAILABLE, "member " + localAddress + " is stopping; the message did not run");
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Where a type not deployed here stands: the module rollout's answer when it runs on this member; before it
+     * started, whether the cluster's module map holds the type (then its catch-up will deploy it).
+     */
+    private TypeRollout.Status typeStatus(String type) {
+        try {
+            Object rollout = hazelcast.getUserContext().get(TypeRollout.USER_CONTEXT_KEY);
+            if (rollout instanceof TypeRollout) {
+                return ((TypeRollout) rollout).status(type);
+            }
+            return hazelcast.getMap(MODULES_MAP).containsKey(type) ? TypeRollout.Status.APPLYING : TypeRollout.Status.UNKNOWN;
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "member " + localAddress + ": whether the cluster knows type '" + type
+                    + "' could not be learnt: " + e);
+            return TypeRollout.Status.UNKNOWN;
         }
     }
 

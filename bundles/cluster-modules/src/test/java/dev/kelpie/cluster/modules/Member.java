@@ -41,6 +41,7 @@ final class Member implements AutoCloseable {
     final KelpieActorRuntime runtime;
     final DeploymentService deployer;
     ModuleRollout rollout;
+    private dev.kelpie.api.cluster.ActorRouter router;
 
     private Member(KelpieCluster cluster) {
         this.cluster = cluster;
@@ -79,6 +80,13 @@ final class Member implements AutoCloseable {
         return roll(false);
     }
 
+    /** Serves this member's runtime in the cluster: messages are routed to their actor's member. */
+    Member serve() {
+        router = cluster.serve(runtime);
+        runtime.bindRouter(router);
+        return this;
+    }
+
     static int freePort() {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
@@ -101,6 +109,10 @@ final class Member implements AutoCloseable {
     @Override
     public void close() {
         try {
+            if (router != null) {
+                runtime.unbindRouter(router);
+                cluster.stopServing();
+            }
             if (rollout != null) {
                 deployer.removeListener(rollout);
                 rollout.close();
