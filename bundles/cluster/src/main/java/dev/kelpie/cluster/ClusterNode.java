@@ -129,6 +129,12 @@ final class ClusterNode implements ActorRouter, AutoCloseable {
 
     @Override
     public CompletionStage<byte[]> route(ActorId id, String operation, byte[] payload, Duration maxWait) {
+        return route(id, operation, payload, maxWait, java.util.List.of());
+    }
+
+    @Override
+    public CompletionStage<byte[]> route(ActorId id, String operation, byte[] payload, Duration maxWait,
+            java.util.List<ActorId> callChain) {
         Member owner;
         try {
             owner = closed ? null : view.owner(id);
@@ -146,7 +152,7 @@ final class ClusterNode implements ActorRouter, AutoCloseable {
         if (!settings.callTimeout().isZero()) {
             timeoutNanos = Math.min(timeoutNanos, settings.callTimeout().toNanos());
         }
-        RemoteCall call = new RemoteCall(this, id, operation, payload.clone(), timeoutNanos);
+        RemoteCall call = new RemoteCall(this, id, operation, payload.clone(), callChain, timeoutNanos);
         inFlight.add(call);
         call.result.whenComplete((v, t) -> inFlight.remove(call));
         if (closed) {
@@ -159,7 +165,8 @@ final class ClusterNode implements ActorRouter, AutoCloseable {
     // ---- serving routed messages ----
 
     /** Runs a message routed here on this member's runtime, or answers "moved" when the actor is not ours. */
-    RemoteReply serve(String type, String idPart, String operation, byte[] payload, long waitMillis) {
+    RemoteReply serve(String type, String idPart, String operation, byte[] payload, java.util.List<ActorId> callChain,
+            long waitMillis) {
         ActorId id;
         try {
             id = new ActorId(type, idPart);
@@ -179,7 +186,7 @@ final class ClusterNode implements ActorRouter, AutoCloseable {
         waitMillis = Math.max(1, waitMillis - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
         CompletableFuture<byte[]> reply;
         try {
-            reply = runtime.invokeLocal(id, operation, payload).toCompletableFuture();
+            reply = runtime.invokeLocal(id, operation, payload, callChain).toCompletableFuture();
         } catch (RuntimeException e) {
             return RemoteReply.failed(Reason.UNAVAILABLE, "member " + localAddress + " could not take the message: " + e);
         }
