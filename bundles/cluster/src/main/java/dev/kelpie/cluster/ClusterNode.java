@@ -17,6 +17,7 @@ import dev.kelpie.api.actor.ActorRuntime;
 import dev.kelpie.api.cluster.ActorRouter;
 import dev.kelpie.api.cluster.TypeRollout;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -129,12 +130,12 @@ final class ClusterNode implements ActorRouter, AutoCloseable {
 
     @Override
     public CompletionStage<byte[]> route(ActorId id, String operation, byte[] payload, Duration maxWait) {
-        return route(id, operation, payload, maxWait, java.util.List.of());
+        return route(id, operation, payload, maxWait, List.of());
     }
 
     @Override
     public CompletionStage<byte[]> route(ActorId id, String operation, byte[] payload, Duration maxWait,
-            java.util.List<ActorId> callChain) {
+            List<ActorId> callChain) {
         Member owner;
         try {
             owner = closed ? null : view.owner(id);
@@ -147,6 +148,11 @@ final class ClusterNode implements ActorRouter, AutoCloseable {
         }
         if (owner != null && owner.localMember()) {
             return null; // the common case in a one-member cluster and for a third of the actors of three
+        }
+        if (callChain.size() > RemoteInvocation.MAX_CALL_CHAIN) {
+            return CompletableFuture.failedFuture(new ActorInvocationException(id, operation, Reason.RESOURCE_EXHAUSTED,
+                    "the call chain is " + callChain.size() + " actors deep, more than the " + RemoteInvocation.MAX_CALL_CHAIN
+                    + " a message routed to another member may carry; the message did not run"));
         }
         long timeoutNanos = maxWait.toNanos();
         if (!settings.callTimeout().isZero()) {
@@ -165,7 +171,7 @@ final class ClusterNode implements ActorRouter, AutoCloseable {
     // ---- serving routed messages ----
 
     /** Runs a message routed here on this member's runtime, or answers "moved" when the actor is not ours. */
-    RemoteReply serve(String type, String idPart, String operation, byte[] payload, java.util.List<ActorId> callChain,
+    RemoteReply serve(String type, String idPart, String operation, byte[] payload, List<ActorId> callChain,
             long waitMillis) {
         ActorId id;
         try {

@@ -8,6 +8,7 @@ import com.hazelcast.spi.exception.TargetNotMemberException;
 import dev.kelpie.api.actor.ActorId;
 import dev.kelpie.api.actor.ActorInvocationException;
 import dev.kelpie.api.actor.ActorInvocationException.Reason;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -27,7 +28,7 @@ final class RemoteCall implements ExecutionCallback<RemoteReply> {
     private final String operation;
     private final byte[] payload;
     /** The actors waiting for this message (the sending actor last), carried to the owner. */
-    private final java.util.List<ActorId> callChain;
+    private final List<ActorId> callChain;
     private final long deadlineNanos;
     private final long timeoutMillis;
     final CompletableFuture<byte[]> result = new CompletableFuture<>();
@@ -35,13 +36,13 @@ final class RemoteCall implements ExecutionCallback<RemoteReply> {
     private volatile String target = "(no owner yet)";
     private int moves;
 
-    RemoteCall(ClusterNode node, ActorId id, String operation, byte[] payload, java.util.List<ActorId> callChain,
+    RemoteCall(ClusterNode node, ActorId id, String operation, byte[] payload, List<ActorId> callChain,
             long timeoutNanos) {
         this.node = node;
         this.id = id;
         this.operation = operation;
         this.payload = payload;
-        this.callChain = java.util.List.copyOf(callChain);
+        this.callChain = List.copyOf(callChain);
         this.timeoutMillis = TimeUnit.NANOSECONDS.toMillis(timeoutNanos);
         this.deadlineNanos = System.nanoTime() + timeoutNanos;
     }

@@ -18,6 +18,9 @@ import java.util.concurrent.Callable;
  * how long the sender still waits. Runs on the owner's executor {@value HazelcastConfigs#CALLS}.
  */
 public final class RemoteInvocation implements Callable<RemoteReply>, DataSerializable, HazelcastInstanceAware {
+    /** The longest call chain a routed message may carry (the sender checks it; read before anything is allocated). */
+    static final int MAX_CALL_CHAIN = 1024;
+
     private String type;
     private String id;
     private String operation;
@@ -29,9 +32,6 @@ public final class RemoteInvocation implements Callable<RemoteReply>, DataSerial
     /** For deserialization. */
     public RemoteInvocation() {
     }
-
-    /** The longest call chain a routed message may carry (read before anything is allocated for it). */
-    static final int MAX_CALL_CHAIN = 1024;
 
     RemoteInvocation(String type, String id, String operation, byte[] payload, List<ActorId> callChain, long waitMillis) {
         this.type = type;

@@ -122,6 +122,15 @@ class RoutingTest {
         // a -> b -> c (back on member 1, not waiting): runs, from either member
         assertThat(new String(m2.runtime.ref(a).call("relay", (b.id() + "," + c.id()).getBytes(UTF_8)), UTF_8))
                 .isEqualTo("end");
+        // a chain deeper than a routed message carries is refused on the sender, before anything is sent
+        java.util.List<ActorId> deep = java.util.stream.IntStream.rangeClosed(0, RemoteInvocation.MAX_CALL_CHAIN)
+                .mapToObj(i -> new ActorId("relay", "deep-" + i)).toList();
+        assertThat(m1.router.route(b, "relay", new byte[0], Duration.ofSeconds(5), deep).toCompletableFuture())
+                .failsWithin(Duration.ofSeconds(1)).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                .havingCause().isInstanceOfSatisfying(ActorInvocationException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.RESOURCE_EXHAUSTED);
+                    assertThat(e.detail()).contains("1025 actors deep").contains("1024");
+                });
     }
 
     @Test

@@ -23,6 +23,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -78,9 +79,9 @@ final class ModuleRollout implements DeploymentListener, TypeRollout, AutoClosea
     /** Types with an apply task queued (at most one each). Under itself. */
     private final Set<String> pending = new HashSet<>();
     /** Types whose current entry, as this member last read it, is a tombstone. */
-    private final Set<String> tombstones = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<String> tombstones = ConcurrentHashMap.newKeySet();
     /** Types whose current entry this member failed to apply (until the entry changes). */
-    private final Set<String> failed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<String> failed = ConcurrentHashMap.newKeySet();
     /** The type the worker is applying now, or null. */
     private volatile String applying;
     private final HazelcastInstance hazelcast;
