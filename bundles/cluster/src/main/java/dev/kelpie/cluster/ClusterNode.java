@@ -15,7 +15,9 @@ import dev.kelpie.api.actor.ActorInvocationException;
 import dev.kelpie.api.actor.ActorInvocationException.Reason;
 import dev.kelpie.api.actor.ActorRuntime;
 import dev.kelpie.api.cluster.ActorRouter;
+import dev.kelpie.api.cluster.TypeRollout;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -36,6 +38,10 @@ final class ClusterNode implements ActorRouter, AutoCloseable {
     private static final System.Logger LOG = System.getLogger("kelpie.cluster");
     /** How long after a membership or migration event the placement scan runs (events come in bursts). */
     private static final long SCAN_DELAY_MILLIS = 100;
+    /** The cluster's module map (cluster-modules' rollout): asked while this member's rollout has not started. */
+    static final String MODULES_MAP = "kelpie.modules";
+    /** How often a message waiting for its type's local deployment looks again. */
+    static final long TYPE_POLL_MILLIS = 10;
 
     /** Package-private hooks for tests. */
     interface TestHooks {
@@ -124,6 +130,12 @@ final class ClusterNode implements ActorRouter, AutoCloseable {
 
     @Override
     public CompletionStage<byte[]> route(ActorId id, String operation, byte[] payload, Duration maxWait) {
+        return route(id, operation, payload, maxWait, List.of());
+    }
+
+    @Override
+    public CompletionStage<byte[]> route(ActorId id, String operation, byte[] payload, Duration maxWait,
+            List<ActorId> callChain) {
         Member owner;
         try {
             owner = closed ? null : view.owner(id);
@@ -137,11 +149,16 @@ final class ClusterNode implements ActorRouter, AutoCloseable {
         if (owner != null && owner.localMember()) {
             return null; // the common case in a one-member cluster and for a third of the actors of three
         }
+        if (callChain.size() > RemoteInvocation.MAX_CALL_CHAIN) {
+            return CompletableFuture.failedFuture(new ActorInvocationException(id, operation, Reason.RESOURCE_EXHAUSTED,
+                    "the call chain is " + callChain.size() + " actors deep, more than the " + RemoteInvocation.MAX_CALL_CHAIN
+                    + " a message routed to another member may carry; the message did not run"));
+        }
         long timeoutNanos = maxWait.toNanos();
         if (!settings.callTimeout().isZero()) {
             timeoutNanos = Math.min(timeoutNanos, settings.callTimeout().toNanos());
         }
-        RemoteCall call = new RemoteCall(this, id, operation, payload.clone(), timeoutNanos);
+        RemoteCall call = new RemoteCall(this, id, operation, payload.clone(), callChain, timeoutNanos);
         inFlight.add(call);
         call.result.whenComplete((v, t) -> inFlight.remove(call));
         if (closed) {
@@ -154,7 +171,8 @@ final class ClusterNode implements ActorRouter, AutoCloseable {
     // ---- serving routed messages ----
 
     /** Runs a message routed here on this member's runtime, or answers "moved" when the actor is not ours. */
-    RemoteReply serve(String type, String idPart, String operation, byte[] payload, long waitMillis) {
+    RemoteReply serve(String type, String idPart, String operation, byte[] payload, List<ActorId> callChain,
+            long waitMillis) {
         ActorId id;
         try {
             id = new ActorId(type, idPart);
@@ -166,9 +184,15 @@ final class ClusterNode implements ActorRouter, AutoCloseable {
             return RemoteReply.moved("member " + localAddress + " does not own the actor's partition"
                     + (owner == null ? " (it has no owner now)" : " (its owner is " + HazelcastClusterView.address(owner) + ")"));
         }
+        long startNanos = System.nanoTime();
+        RemoteReply notHere = awaitType(id, waitMillis);
+        if (notHere != null) {
+            return notHere;
+        }
+        waitMillis = Math.max(1, waitMillis - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
         CompletableFuture<byte[]> reply;
         try {
-            reply = runtime.invokeLocal(id, operation, payload).toCompletableFuture();
+            reply = runtime.invokeLocal(id, operation, payload, callChain).toCompletableFuture();
         } catch (RuntimeException e) {
             return RemoteReply.failed(Reason.UNAVAILABLE, "member " + localAddress + " could not take the message: " + e);
         }
@@ -187,6 +211,64 @@ final class ClusterNode implements ActorRouter, AutoCloseable {
             Thread.currentThread().interrupt();
             return RemoteReply.failed(Reason.UNAVAILABLE, "member " + localAddress
                     + " is stopping; the message may still run: its outcome is unknown");
+        }
+    }
+
+    /**
+     * When the actor's type is not deployed here but the cluster knows it (this member is still applying the
+     * cluster's modules: it just joined, or the type is new), waits for the local deployment, within the
+     * caller's bound less a margin for the answer's way back. Returns null when the message can run here now,
+     * or when the type is unknown in the cluster too ({@code invokeLocal} then answers {@code unknown_type} at
+     * once); otherwise the UNAVAILABLE answer naming this member and the type (the message did not run).
+     */
+    private RemoteReply awaitType(ActorId id, long waitMillis) {
+        String type = id.namespace();
+        if (runtime.type(type).isPresent()) {
+            return null;
+        }
+        long margin = Math.min(200, waitMillis / 4);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, waitMillis - margin));
+        long started = System.nanoTime();
+        while (runtime.type(type).isEmpty()) {
+            TypeRollout.Status status = typeStatus(type);
+            if (status == TypeRollout.Status.UNKNOWN || closed) {
+                return null;
+            }
+            if (status == TypeRollout.Status.FAILED) {
+                return RemoteReply.failed(Reason.UNAVAILABLE, "member " + localAddress + " cannot run actor type '" + type
+                        + "': it failed to deploy the cluster's module for it (its log says why); the message did not run");
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return RemoteReply.failed(Reason.UNAVAILABLE, "member " + localAddress + " owns the actor but has not yet "
+                        + "deployed actor type '" + type + "', which the cluster's module rollout is applying there; waited "
+                        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms; the message did not run: retry");
+            }
+            try {
+                Thread.sleep(Math.max(1, Math.min(TYPE_POLL_MILLIS, TimeUnit.NANOSECONDS.toMillis(left))));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return RemoteReply.failed(Reason.UNAVAILABLE, "member " + localAddress + " is stopping; the message did not run");
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Where a type not deployed here stands: the module rollout's answer when it runs on this member; before it
+     * started, whether the cluster's module map holds the type (then its catch-up will deploy it).
+     */
+    private TypeRollout.Status typeStatus(String type) {
+        try {
+            Object rollout = hazelcast.getUserContext().get(TypeRollout.USER_CONTEXT_KEY);
+            if (rollout instanceof TypeRollout) {
+                return ((TypeRollout) rollout).status(type);
+            }
+            return hazelcast.getMap(MODULES_MAP).containsKey(type) ? TypeRollout.Status.APPLYING : TypeRollout.Status.UNKNOWN;
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "member " + localAddress + ": whether the cluster knows type '" + type
+                    + "' could not be learnt: " + e);
+            return TypeRollout.Status.UNKNOWN;
         }
     }
 

@@ -8,6 +8,7 @@ import com.hazelcast.spi.exception.TargetNotMemberException;
 import dev.kelpie.api.actor.ActorId;
 import dev.kelpie.api.actor.ActorInvocationException;
 import dev.kelpie.api.actor.ActorInvocationException.Reason;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
@@ -26,6 +27,8 @@ final class RemoteCall implements ExecutionCallback<RemoteReply> {
     private final ActorId id;
     private final String operation;
     private final byte[] payload;
+    /** The actors waiting for this message (the sending actor last), carried to the owner. */
+    private final List<ActorId> callChain;
     private final long deadlineNanos;
     private final long timeoutMillis;
     final CompletableFuture<byte[]> result = new CompletableFuture<>();
@@ -33,11 +36,13 @@ final class RemoteCall implements ExecutionCallback<RemoteReply> {
     private volatile String target = "(no owner yet)";
     private int moves;
 
-    RemoteCall(ClusterNode node, ActorId id, String operation, byte[] payload, long timeoutNanos) {
+    RemoteCall(ClusterNode node, ActorId id, String operation, byte[] payload, List<ActorId> callChain,
+            long timeoutNanos) {
         this.node = node;
         this.id = id;
         this.operation = operation;
         this.payload = payload;
+        this.callChain = List.copyOf(callChain);
         this.timeoutMillis = TimeUnit.NANOSECONDS.toMillis(timeoutNanos);
         this.deadlineNanos = System.nanoTime() + timeoutNanos;
     }
@@ -70,7 +75,7 @@ final class RemoteCall implements ExecutionCallback<RemoteReply> {
         }
         target = HazelcastClusterView.address(owner);
         if (owner.localMember()) {
-            node.runtime().invokeLocal(id, operation, payload).whenComplete((answer, failure) -> {
+            node.runtime().invokeLocal(id, operation, payload, callChain).whenComplete((answer, failure) -> {
                 if (failure == null) {
                     result.complete(answer);
                 } else {
@@ -82,7 +87,7 @@ final class RemoteCall implements ExecutionCallback<RemoteReply> {
         }
         long waitMillis = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
         try {
-            node.calls().submitToMember(new RemoteInvocation(id.namespace(), id.id(), operation, payload,
+            node.calls().submitToMember(new RemoteInvocation(id.namespace(), id.id(), operation, payload, callChain,
                     Math.max(1, waitMillis)), owner, this);
         } catch (RuntimeException e) {
             onFailure(e);

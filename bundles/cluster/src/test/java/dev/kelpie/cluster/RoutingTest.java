@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.kelpie.api.actor.ActorId;
 import dev.kelpie.api.actor.ActorInvocationException;
 import dev.kelpie.api.actor.ActorInvocationException.Reason;
+import dev.kelpie.api.actor.ActorLimits;
 import dev.kelpie.api.actor.ActorType;
 import dev.kelpie.cluster.Members.Member;
 import java.time.Duration;
@@ -25,9 +26,26 @@ class RoutingTest {
     private final CountDownLatch entered = new CountDownLatch(1);
     private Members cluster;
 
-    /** Every member deploys the Rust counter and a native type "n" (fail, block, echo). */
+    /**
+     * Every member deploys the Rust counter, a native type "n" (fail, block, echo) and a native type "relay"
+     * (its payload, {@code id1,id2,...}: calls relay:id1 with the rest; answers "end", or the reason and detail
+     * of a failed call).
+     */
     private void deploy(Member m) {
         Members.deployCounter(m);
+        m.runtime.deploy(ActorType.nativeType("relay", () -> (ctx, op, payload) -> {
+            String rest = new String(payload, UTF_8);
+            if (rest.isEmpty()) {
+                return "end".getBytes(UTF_8);
+            }
+            int comma = rest.indexOf(',');
+            ActorId next = new ActorId("relay", comma < 0 ? rest : rest.substring(0, comma));
+            try {
+                return ctx.call(next, "relay", (comma < 0 ? "" : rest.substring(comma + 1)).getBytes(UTF_8));
+            } catch (ActorInvocationException e) {
+                return (e.reason() + ": " + e.detail()).getBytes(UTF_8);
+            }
+        }, ActorLimits.DEFAULTS.withInvocationTimeout(Duration.ofSeconds(3))));
         m.runtime.deploy(ActorType.nativeType("n", () -> (ctx, op, payload) -> {
             switch (op) {
                 case "fail":
@@ -86,6 +104,33 @@ class RoutingTest {
         assertThat(cluster.get(0).cluster.view().ownerOf(ActorId.of("counter", "x")))
                 .isEqualTo(cluster.get(1).cluster.view().ownerOf(ActorId.of("counter", "x")).map(m ->
                         new dev.kelpie.api.cluster.ClusterMember(m.uuid(), m.address(), m.address().equals(cluster.get(0).address()))));
+    }
+
+    @Test
+    void aCallCycleAcrossMembersIsRefusedWithCallCycleAndAChainWithoutOneRuns() throws Exception {
+        start(2, Duration.ZERO);
+        Member m1 = cluster.get(0);
+        Member m2 = cluster.get(1);
+        ActorId a = Members.ownedBy(m1, "relay", "a");
+        ActorId b = Members.ownedBy(m2, "relay", "b");
+        ActorId c = Members.ownedBy(m1, "relay", "c");
+        // a (member 1) -> b (member 2) -> a: b's member knows a waits for b, and refuses the call at once
+        long t0 = System.nanoTime();
+        String answer = new String(m1.runtime.ref(a).call("relay", (b.id() + "," + a.id()).getBytes(UTF_8)), UTF_8);
+        assertThat(answer).isEqualTo("CALL_CYCLE: call cycle: " + a + " → " + b + " → " + a);
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("refused, not timed out").isLessThan(Duration.ofSeconds(2));
+        // a -> b -> c (back on member 1, not waiting): runs, from either member
+        assertThat(new String(m2.runtime.ref(a).call("relay", (b.id() + "," + c.id()).getBytes(UTF_8)), UTF_8))
+                .isEqualTo("end");
+        // a chain deeper than a routed message carries is refused on the sender, before anything is sent
+        java.util.List<ActorId> deep = java.util.stream.IntStream.rangeClosed(0, RemoteInvocation.MAX_CALL_CHAIN)
+                .mapToObj(i -> new ActorId("relay", "deep-" + i)).toList();
+        assertThat(m1.router.route(b, "relay", new byte[0], Duration.ofSeconds(5), deep).toCompletableFuture())
+                .failsWithin(Duration.ofSeconds(1)).withThrowableOfType(java.util.concurrent.ExecutionException.class)
+                .havingCause().isInstanceOfSatisfying(ActorInvocationException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.RESOURCE_EXHAUSTED);
+                    assertThat(e.detail()).contains("1025 actors deep").contains("1024");
+                });
     }
 
     @Test
@@ -148,7 +193,9 @@ class RoutingTest {
         assertThatThrownBy(() -> a.runtime.ref(onB).call("block", new byte[0]))
                 .isInstanceOfSatisfying(ActorInvocationException.class, e -> {
                     assertThat(e.reason()).isEqualTo(Reason.UNAVAILABLE);
-                    assertThat(e.detail()).contains(b.address()).contains("500 ms");
+                    // the caller's timer ("gave no answer within 500 ms") and the owner's own wait for the turn,
+                    // which started a moment later with what was left ("had no answer within 499 ms"), end together
+                    assertThat(e.detail()).contains(b.address()).containsPattern("answer within (49[0-9]|500) ms");
                 });
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(400L, 5_000L);
     }

@@ -16,18 +16,24 @@ import org.osgi.service.component.annotations.Reference;
 /**
  * CRITICAL unless the state store takes a commit and reads it back: one small value of the reserved actor
  * {@code kelpie-health:probe}, written, read and deleted again.
+ *
+ * <p>The store is the {@link StateStore} of reference {@code store}: {@value #STORE_TARGET} (the MVStore) unless
+ * {@code store.target} in {@value HealthSettings#PID} picks another by filter; the distribution sets it to the
+ * runtime's store ({@code ${kelpie.store.target}}, the cluster's replicated store when the cluster is enabled).
  */
-@Component(service = HealthCheck.class, property = {
+@Component(service = HealthCheck.class, configurationPid = HealthSettings.PID, property = {
     HealthCheck.NAME + "=Kelpie state store writable",
     HealthCheck.TAGS + "=" + HealthSettings.TAG
 })
 public final class StoreWritableCheck implements HealthCheck {
     static final ActorId PROBE = new ActorId("kelpie-health", "probe");
+    /** The store checked unless {@code store.target} says otherwise. */
+    static final String STORE_TARGET = "(" + StateStore.NAME + "=mvstore)";
     private static final String KEY = "probe";
     private final StateStore store;
 
     @Activate
-    public StoreWritableCheck(@Reference StateStore store) {
+    public StoreWritableCheck(@Reference(name = "store", target = STORE_TARGET) StateStore store) {
         this.store = Objects.requireNonNull(store, "state store");
     }
 

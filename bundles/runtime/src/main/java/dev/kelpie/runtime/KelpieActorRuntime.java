@@ -412,11 +412,22 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
         return send(id, operation, payload, Envelope.NO_CHAIN, false);
     }
 
+    @Override
+    public CompletionStage<byte[]> invokeLocal(ActorId id, String operation, byte[] payload, List<ActorId> callChain) {
+        if (id == null) {
+            throw new IllegalArgumentException("actor id is null");
+        }
+        return send(id, operation, payload, callChain == null || callChain.isEmpty() ? Envelope.NO_CHAIN
+                : callChain.toArray(new ActorId[0]), false);
+    }
+
     /** The router's stage for an admitted message, or null when it runs here (no router, or a local actor). */
-    private CompletableFuture<byte[]> routed(ActorRouter r, ActorId id, String op, byte[] payload, long waitNanos) {
+    private CompletableFuture<byte[]> routed(ActorRouter r, ActorId id, String op, byte[] payload, long waitNanos,
+            ActorId[] callChain) {
         CompletionStage<byte[]> remote;
         try {
-            remote = r.route(id, op, payload == null ? new byte[0] : payload, Duration.ofNanos(waitNanos));
+            remote = r.route(id, op, payload == null ? new byte[0] : payload, Duration.ofNanos(waitNanos),
+                    callChain.length == 0 ? List.of() : List.of(callChain));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e instanceof ActorInvocationException ? e
                     : new ActorInvocationException(id, op, Reason.UNAVAILABLE, "the cluster router failed: " + e, e));
@@ -441,7 +452,7 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
         ActorRouter r = router;
         if (r != null && route) {
             CompletableFuture<byte[]> remote = routed(r, id, op, payload,
-                    2 * type.invocationTimeoutNanos + settings.callWaitAllowance().toNanos());
+                    2 * type.invocationTimeoutNanos + settings.callWaitAllowance().toNanos(), callChain);
             if (remote != null) {
                 return remote;
             }
@@ -508,7 +519,7 @@ public final class KelpieActorRuntime implements ActorRuntime, AutoCloseable {
             waitNanos = maxWait != null ? maxWait.toNanos()
                     : 2 * type.invocationTimeoutNanos + settings.callWaitAllowance().toNanos();
             ActorRouter r = router;
-            CompletableFuture<byte[]> remote = r == null ? null : routed(r, id, op, payload, waitNanos);
+            CompletableFuture<byte[]> remote = r == null ? null : routed(r, id, op, payload, waitNanos, Envelope.NO_CHAIN);
             if (remote != null) {
                 reply = remote;
                 waitNanos += REMOTE_ANSWER_GRACE_NANOS; // the router's own UNAVAILABLE, naming the member, comes first

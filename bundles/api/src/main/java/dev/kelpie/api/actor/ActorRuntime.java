@@ -30,6 +30,17 @@ public interface ActorRuntime {
     }
 
     /**
+     * {@link #invokeLocal(ActorId, String, byte[])} for a message an actor on another member sent from inside
+     * its turn: {@code callChain} (the outermost actor first, the sender last) are the actors waiting for this
+     * message, so the actor calling back into one of them is refused with
+     * {@link ActorInvocationException.Reason#CALL_CYCLE} as on one member. Without chains: the same as
+     * {@code invokeLocal(id, operation, payload)}.
+     */
+    default CompletionStage<byte[]> invokeLocal(ActorId id, String operation, byte[] payload, List<ActorId> callChain) {
+        return invokeLocal(id, operation, payload);
+    }
+
+    /**
      * Deploys an actor type, or replaces the one with the same name: a replaced WASM type hot-swaps
      * (turns in flight finish on the old code, later messages run on the new code, state carries over).
      *

@@ -3,5 +3,5 @@
  * runtime service.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("0.4.0")
+@org.osgi.annotation.versioning.Version("0.5.0")
 package dev.kelpie.api.actor;

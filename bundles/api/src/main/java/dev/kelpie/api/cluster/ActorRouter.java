@@ -2,6 +2,7 @@ package dev.kelpie.api.cluster;
 
 import dev.kelpie.api.actor.ActorId;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -25,4 +26,18 @@ public interface ActorRouter {
      *     reached in time. The stage always completes within {@code maxWait} (plus scheduling slack).
      */
     CompletionStage<byte[]> route(ActorId id, String operation, byte[] payload, Duration maxWait);
+
+    /**
+     * Routes one message sent by an actor from inside its turn, with the chain of actors waiting for it (the
+     * outermost first, the sending actor last): the actor's member rebuilds it, so a call back into an actor
+     * of the chain is refused with {@link dev.kelpie.api.actor.ActorInvocationException.Reason#CALL_CYCLE}
+     * there, as on one member. A router that does not carry chains routes as {@link #route(ActorId, String,
+     * byte[], Duration)} does.
+     *
+     * @param callChain the waiting actors; empty for a message sent from outside any actor
+     */
+    default CompletionStage<byte[]> route(ActorId id, String operation, byte[] payload, Duration maxWait,
+            List<ActorId> callChain) {
+        return route(id, operation, payload, maxWait);
+    }
 }

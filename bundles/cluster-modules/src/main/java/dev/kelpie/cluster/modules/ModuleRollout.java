@@ -8,6 +8,7 @@ import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
 import dev.kelpie.api.actor.ActorRuntime;
 import dev.kelpie.api.actor.ActorType;
+import dev.kelpie.api.cluster.TypeRollout;
 import dev.kelpie.api.deploy.DeployRequest;
 import dev.kelpie.api.deploy.DeployResult;
 import dev.kelpie.api.deploy.DeploymentException;
@@ -22,6 +23,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -51,8 +53,13 @@ import java.util.function.LongSupplier;
  * reads the entry's current value and applies it, so bursts coalesce to at most one pending task per type.
  * Publishing runs on the deploying thread (the deployer calls its listeners off its lock). One lock
  * serialises this member's publish and apply decisions.
+ *
+ * <h2>Types on their way</h2>
+ * As the {@link TypeRollout} in its Hazelcast member's user context, it tells the member's router whether a
+ * type this member has not deployed is one the cluster holds and this member is applying (a message for it then
+ * waits for the deployment instead of failing with {@code unknown_type}).
  */
-final class ModuleRollout implements DeploymentListener, AutoCloseable {
+final class ModuleRollout implements DeploymentListener, TypeRollout, AutoCloseable {
     /** The cluster's module map: type name to an encoded {@link ModuleEntry}. */
     static final String MAP = "kelpie.modules";
 
@@ -71,6 +78,13 @@ final class ModuleRollout implements DeploymentListener, AutoCloseable {
     private final Map<String, Long> known = new HashMap<>();
     /** Types with an apply task queued (at most one each). Under itself. */
     private final Set<String> pending = new HashSet<>();
+    /** Types whose current entry, as this member last read it, is a tombstone. */
+    private final Set<String> tombstones = ConcurrentHashMap.newKeySet();
+    /** Types whose current entry this member failed to apply (until the entry changes). */
+    private final Set<String> failed = ConcurrentHashMap.newKeySet();
+    /** The type the worker is applying now, or null. */
+    private volatile String applying;
+    private final HazelcastInstance hazelcast;
     private final ThreadPoolExecutor worker;
     private volatile UUID listenerId;
     private volatile boolean closed;
@@ -87,7 +101,8 @@ final class ModuleRollout implements DeploymentListener, AutoCloseable {
      */
     ModuleRollout(HazelcastInstance hz, ModuleDeployer deployer, ActorRuntime runtime, LongSupplier maxModuleBytes,
             int maxTypes, BooleanSupplier shuttingDown) {
-        this.map = Objects.requireNonNull(hz, "hazelcast instance").getMap(MAP);
+        this.hazelcast = Objects.requireNonNull(hz, "hazelcast instance");
+        this.map = hz.getMap(MAP);
         this.deployer = Objects.requireNonNull(deployer, "module deployer");
         this.runtime = Objects.requireNonNull(runtime, "actor runtime");
         this.maxModuleBytes = Objects.requireNonNull(maxModuleBytes, "module size cap");
@@ -110,6 +125,7 @@ final class ModuleRollout implements DeploymentListener, AutoCloseable {
         listenerId = map.addEntryListener(new Changes(), false);
         Set<String> types = map.keySet();
         types.forEach(this::changed);
+        hazelcast.getUserContext().put(USER_CONTEXT_KEY, this);
         Set<String> localOnly = new java.util.TreeSet<>();
         for (ActorType t : runtime.types()) {
             if (t.isWasm() && !types.contains(t.name())) {
@@ -224,6 +240,7 @@ final class ModuleRollout implements DeploymentListener, AutoCloseable {
         }
         if (won) {
             known.put(name, entry.version());
+            markTombstone(name, entry);
             LOG.log(Level.INFO, "member " + member + " rolls out type '" + name + "': module " + entry.label() + " (version "
                     + entry.version() + ")");
         } else {
@@ -242,6 +259,7 @@ final class ModuleRollout implements DeploymentListener, AutoCloseable {
 
     /** Queues an apply of the type's current entry unless one is queued already. */
     void changed(String type) {
+        failed.remove(type); // a new entry (or a new look at it) may apply
         synchronized (pending) {
             if (closed || !pending.add(type)) {
                 return;
@@ -251,15 +269,19 @@ final class ModuleRollout implements DeploymentListener, AutoCloseable {
             worker.execute(() -> {
                 synchronized (pending) {
                     pending.remove(type);
+                    applying = type;
                 }
                 try {
                     beforeApply.run();
                     apply(type);
                 } catch (Throwable e) { // the worker must survive anything one entry does
+                    failed.add(type);
                     LOG.log(Level.ERROR, "applying type '" + type + "' of " + MAP + " on member " + member + " failed: " + e, e);
                     if (e instanceof VirtualMachineError) {
                         throw (VirtualMachineError) e;
                     }
+                } finally {
+                    applying = null;
                 }
             });
         } catch (RejectedExecutionException e) {
@@ -279,6 +301,7 @@ final class ModuleRollout implements DeploymentListener, AutoCloseable {
             if (entry == null) {
                 return; // not in the map (cleared): nothing to apply
             }
+            markTombstone(name, entry);
             Optional<ActorType> local = runtime.type(name);
             known.put(name, entry.version()); // before deploying: the listener (this thread) compares with it
             if (entry.describes(local.orElse(null))) {
@@ -298,15 +321,53 @@ final class ModuleRollout implements DeploymentListener, AutoCloseable {
         } catch (DeploymentException e) {
             if (e.reason() == DeploymentException.Reason.CONFLICT) {
                 changed(name); // changed here meanwhile: look again
+            } else {
+                failed.add(name);
             }
             LOG.log(e.reason() == DeploymentException.Reason.CONFLICT ? Level.DEBUG : Level.ERROR, "member " + member
                     + " cannot apply the cluster's module for type '" + name + "': " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
+            failed.add(name);
             LOG.log(Level.ERROR, "member " + member + " cannot apply the cluster's module for type '" + name + "': "
                     + e.getMessage(), e);
         } finally {
             lock.unlock();
         }
+    }
+
+    private void markTombstone(String name, ModuleEntry entry) {
+        if (entry.isTombstone()) {
+            tombstones.add(name);
+        } else {
+            tombstones.remove(name);
+        }
+    }
+
+    // ---- types on their way: the router's question ----------------------------------------------
+
+    /**
+     * {@inheritDoc} Applying while an apply of the type is queued or running; otherwise, when the map holds a
+     * live entry for it that this member has not failed to apply, its change event has not reached this member
+     * yet: the apply is queued now.
+     */
+    @Override
+    public Status status(String type) {
+        if (closed || runtime.type(type).isPresent()) {
+            return Status.UNKNOWN; // deployed here (the caller looks again), or no longer rolling out
+        }
+        synchronized (pending) {
+            if (pending.contains(type) || type.equals(applying)) {
+                return Status.APPLYING;
+            }
+        }
+        if (failed.contains(type)) {
+            return Status.FAILED;
+        }
+        if (tombstones.contains(type) || !map.containsKey(type)) {
+            return Status.UNKNOWN;
+        }
+        changed(type);
+        return Status.APPLYING;
     }
 
     private record Current(byte[] raw, ModuleEntry entry) {}
@@ -339,6 +400,11 @@ final class ModuleRollout implements DeploymentListener, AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        try {
+            hazelcast.getUserContext().remove(USER_CONTEXT_KEY, this);
+        } catch (RuntimeException e) {
+            // the member is stopping: its context goes with it
+        }
         UUID id = listenerId;
         if (id != null) {
             try {

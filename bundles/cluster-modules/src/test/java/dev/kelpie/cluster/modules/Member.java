@@ -1,9 +1,8 @@
 package dev.kelpie.cluster.modules;
 
-import com.hazelcast.config.Config;
-import com.hazelcast.config.JoinConfig;
-import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
+import dev.kelpie.cluster.ClusterSettings;
+import dev.kelpie.cluster.KelpieCluster;
 import dev.kelpie.host.actors.ActorsHostFunctions;
 import dev.kelpie.host.log.LogHostFunctions;
 import dev.kelpie.host.state.StateHostFunctions;
@@ -23,7 +22,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
 
-/** One in-JVM cluster member for tests: a Hazelcast member on loopback and its own Kelpie runtime and deployer. */
+/**
+ * One in-JVM cluster member for tests: a Hazelcast member on loopback started as users start it
+ * ({@link KelpieCluster#startMember}, the production configuration) and its own Kelpie runtime and deployer.
+ */
 final class Member implements AutoCloseable {
     /** Hazelcast's INFO lines (joins, partitions) drown the test output; held so the level sticks. */
     private static final java.util.logging.Logger HAZELCAST_LOG = java.util.logging.Logger.getLogger("com.hazelcast");
@@ -32,15 +34,18 @@ final class Member implements AutoCloseable {
         HAZELCAST_LOG.setLevel(java.util.logging.Level.WARNING);
     }
 
+    final KelpieCluster cluster;
     final HazelcastInstance hz;
     final ChicoryModuleRegistry registry = new ChicoryModuleRegistry(RegistrySettings.DEFAULTS.withMaxModuleBytes(4 << 20));
     final ChicoryWapcHost host = new ChicoryWapcHost(WapcSettings.DEFAULTS);
     final KelpieActorRuntime runtime;
     final DeploymentService deployer;
     ModuleRollout rollout;
+    private dev.kelpie.api.cluster.ActorRouter router;
 
-    private Member(HazelcastInstance hz) {
-        this.hz = hz;
+    private Member(KelpieCluster cluster) {
+        this.cluster = cluster;
+        this.hz = cluster.hazelcast();
         StateHostFunctions.all().forEach(host::register);
         LogHostFunctions.all().forEach(host::register);
         ActorsHostFunctions.all().forEach(host::register);
@@ -51,23 +56,10 @@ final class Member implements AutoCloseable {
 
     /** Starts a member of the named cluster on the port, joining the others by TCP-IP on loopback. */
     static Member start(String cluster, int port, List<Integer> ports) {
-        Config c = new Config();
-        c.setClusterName(cluster);
-        c.setProperty("hazelcast.phone.home.enabled", "false");
-        c.setProperty("hazelcast.logging.type", "jdk");
-        c.setProperty("hazelcast.wait.seconds.before.join", "0");
-        c.setProperty("hazelcast.max.wait.seconds.before.join", "0");
-        c.setProperty("hazelcast.heartbeat.interval.seconds", "1");
-        c.setProperty("hazelcast.max.no.heartbeat.seconds", "5");
-        c.getNetworkConfig().setPort(port).setPortAutoIncrement(false);
-        c.getNetworkConfig().getInterfaces().setEnabled(true).addInterface("127.0.0.1");
-        c.setProperty("hazelcast.socket.bind.any", "false");
-        JoinConfig join = c.getNetworkConfig().getJoin();
-        join.getMulticastConfig().setEnabled(false);
-        join.getAutoDetectionConfig().setEnabled(false);
-        join.getTcpIpConfig().setEnabled(true).setMembers(ports.stream().map(p -> "127.0.0.1:" + p)
-                .collect(Collectors.toList()));
-        return new Member(Hazelcast.newHazelcastInstance(c));
+        ClusterSettings settings = ClusterSettings.DEFAULTS.withName(cluster).withAddress("127.0.0.1", port)
+                .withMembers(ports.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.toList()))
+                .withTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ZERO);
+        return new Member(KelpieCluster.startMember(settings, null));
     }
 
     /** Starts this member's module rollout (as the OSGi component does once the cluster member is there). */
@@ -86,6 +78,13 @@ final class Member implements AutoCloseable {
 
     Member roll() {
         return roll(false);
+    }
+
+    /** Serves this member's runtime in the cluster: messages are routed to their actor's member. */
+    Member serve() {
+        router = cluster.serve(runtime);
+        runtime.bindRouter(router);
+        return this;
     }
 
     static int freePort() {
@@ -110,6 +109,10 @@ final class Member implements AutoCloseable {
     @Override
     public void close() {
         try {
+            if (router != null) {
+                runtime.unbindRouter(router);
+                cluster.stopServing();
+            }
             if (rollout != null) {
                 deployer.removeListener(rollout);
                 rollout.close();

@@ -88,6 +88,9 @@ class ModuleRolloutTest {
         Member b = member(1).roll();
         Member c = member(2).roll();
         await("three members", () -> a.hz.getCluster().getMembers().size() == 3);
+        // the members run the configuration users get (KelpieCluster's), with its executor for routed messages
+        assertThat(a.hz.getConfig().getExecutorConfigs()).containsKey("kelpie.calls");
+        assertThat(a.hz.getConfig().getProperty("hazelcast.phone.home.enabled")).isEqualTo("false");
 
         DeployResult r = a.deployer.deploy(DeployRequest.of("counter", "counter.wasm", COUNTER)
                 .withLimits(a.runtime.defaultLimits().withInvocationTimeout(Duration.ofSeconds(9)))

@@ -106,6 +106,9 @@ class ClusteredStateStoreTest {
         start(2);
         Node a = nodes.get(0);
         Node b = nodes.get(1);
+        // the members run the configuration users get (KelpieCluster's), with its executor for routed messages
+        assertThat(a.hz.getConfig().getExecutorConfigs()).containsKey("kelpie.calls");
+        assertThat(a.hz.getConfig().getInstanceName()).isEqualTo("kelpie-" + clusterName + "-" + a.name().replace(':', '-'));
         ActorId id = new ActorId("counter", "fenced");
         assertThat(call(a, id, "increment")).isEqualTo(1);
         // a second activation of the same actor on the other member: it opens epoch 2 and reads the state

@@ -1,15 +1,13 @@
 package dev.kelpie.cluster.state;
 
 import com.hazelcast.cluster.Member;
-import com.hazelcast.config.Config;
-import com.hazelcast.config.JoinConfig;
-import com.hazelcast.config.NetworkConfig;
-import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import dev.kelpie.api.actor.Actor;
 import dev.kelpie.api.actor.ActorContext;
 import dev.kelpie.api.actor.ActorLimits;
 import dev.kelpie.api.actor.ActorType;
+import dev.kelpie.cluster.ClusterSettings;
+import dev.kelpie.cluster.KelpieCluster;
 import dev.kelpie.registry.ChicoryModuleRegistry;
 import dev.kelpie.registry.RegistrySettings;
 import dev.kelpie.runtime.KelpieActorRuntime;
@@ -27,15 +25,16 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * One cluster member of a test: a Hazelcast member on loopback (TCP-IP join with an explicit member list,
- * multicast and auto-detection off, phone-home off), its own MVStore as the local copy, the clustered
- * store and a Kelpie runtime with a native counter actor type.
+ * One cluster member of a test: a Hazelcast member on loopback started as users start it
+ * ({@link KelpieCluster#startMember}, the production configuration), its own MVStore as the local copy, the
+ * clustered store and a Kelpie runtime with a native counter actor type.
  */
 final class Node implements AutoCloseable {
     static final ChicoryModuleRegistry REGISTRY = new ChicoryModuleRegistry(RegistrySettings.DEFAULTS);
     static final ClusterStateSettings SETTINGS = ClusterStateSettings.DEFAULTS.withOperationTimeout(Duration.ofSeconds(5));
 
     final int port;
+    final KelpieCluster cluster;
     final HazelcastInstance hz;
     final MvStoreStateStore local;
     final ClusteredStateStore store;
@@ -49,7 +48,8 @@ final class Node implements AutoCloseable {
 
     Node(String clusterName, int port, List<Integer> members, Path dataDir, ClusterStateSettings settings) {
         this.port = port;
-        this.hz = Hazelcast.newHazelcastInstance(config(clusterName, port, members));
+        this.cluster = KelpieCluster.startMember(settings(clusterName, port, members), null);
+        this.hz = cluster.hazelcast();
         MvStoreStateStore l = null;
         ClusteredStateStore s = null;
         try {
@@ -73,28 +73,14 @@ final class Node implements AutoCloseable {
         this.store = s;
     }
 
-    static Config config(String clusterName, int port, List<Integer> members) {
-        Config c = new Config();
-        c.setClusterName(clusterName);
-        c.setInstanceName(clusterName + "-" + port);
-        c.setProperty("hazelcast.phone.home.enabled", "false");
-        c.setProperty("hazelcast.logging.type", "jdk");
-        c.setProperty("hazelcast.wait.seconds.before.join", "0");
-        c.setProperty("hazelcast.max.wait.seconds.before.join", "0");
-        c.setProperty("hazelcast.heartbeat.interval.seconds", "1");
-        c.setProperty("hazelcast.max.no.heartbeat.seconds", "6");
-        c.setProperty("hazelcast.socket.bind.any", "false");
-        c.setProperty("hazelcast.partition.count", "71");
-        c.setProperty("hazelcast.graceful.shutdown.max.wait", "10");
-        NetworkConfig n = c.getNetworkConfig();
-        n.setPort(port).setPortAutoIncrement(false);
-        n.getInterfaces().setEnabled(true).addInterface("127.0.0.1");
-        JoinConfig j = n.getJoin();
-        j.getMulticastConfig().setEnabled(false);
-        j.getAutoDetectionConfig().setEnabled(false);
-        j.getTcpIpConfig().setEnabled(true).setConnectionTimeoutSeconds(2)
-                .setMembers(members.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.toList()));
-        return c;
+    /**
+     * The member's settings: loopback, every test member listed, a short failure detection (6 s: the failover
+     * tests wait for it) and no join wait.
+     */
+    static ClusterSettings settings(String clusterName, int port, List<Integer> members) {
+        return ClusterSettings.DEFAULTS.withName(clusterName).withAddress("127.0.0.1", port)
+                .withMembers(members.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.toList()))
+                .withTimeouts(Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofSeconds(6), Duration.ZERO);
     }
 
     static int freePort() {
@@ -130,7 +116,7 @@ final class Node implements AutoCloseable {
             terminated = true;
             runtime.close(); // passivates first, while the member still runs
             store.close();
-            hz.shutdown();
+            cluster.close();
             local.close();
         }
     }

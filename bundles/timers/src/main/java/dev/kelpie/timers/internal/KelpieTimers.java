@@ -25,12 +25,19 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * durable {@link ReminderTable}. It listens to the runtime's lifecycle to end an actor's timers at passivation,
  * and loads the stored reminders when it starts. In OSGi a DS component; embedded, construct it and add it to
  * the runtime as a lifecycle listener ({@code KelpieActorRuntime.addLifecycleListener}).
+ *
+ * <p>Reminders are kept in the {@link StateStore} of reference {@code store}: by default the member-local MVStore
+ * ({@value #STORE_TARGET}), also in a cluster, where the clustered store runs beside it (a reminder then fires
+ * on the member that stored it, and its message is routed to the actor's member). The configuration property
+ * {@code store.target} (DS's target of the reference) picks another store by filter.
  */
 @Component(service = {ActorTimers.class, ActorReminders.class, ActorLifecycleListener.class},
         configurationPid = KelpieTimers.PID, immediate = true)
 @Designate(ocd = KelpieTimers.Config.class)
 public final class KelpieTimers implements ActorTimers, ActorReminders, ActorLifecycleListener, AutoCloseable {
     public static final String PID = "dev.kelpie.timers";
+    /** The store reminders are kept in unless {@code store.target} says otherwise: the member's own MVStore. */
+    public static final String STORE_TARGET = "(" + StateStore.NAME + "=mvstore)";
     private static final System.Logger LOG = System.getLogger("kelpie.timers");
 
     /** ConfigAdmin configuration of timers and reminders. */
@@ -79,7 +86,7 @@ public final class KelpieTimers implements ActorTimers, ActorReminders, ActorLif
      */
     @Activate
     public KelpieTimers(BundleContext context, @Reference(service = ActorRuntime.class) ServiceReference<ActorRuntime> runtime,
-            @Reference StateStore store, Config config) {
+            @Reference(name = "store", target = STORE_TARGET) StateStore store, Config config) {
         this(new LazyService<>(context, runtime), store, new TimerSettings(config.max__timers__per__actor(), config.max__timers(),
                 config.max__reminders__per__actor(), config.max__reminders(), Duration.ofMillis(config.min__period__ms()),
                 Duration.ofDays(config.max__delay__days()), config.max__payload__bytes(), config.scheduler__threads(),
