@@ -23,7 +23,8 @@ import java.util.concurrent.CompletionException;
  * Durable reminders: every change is committed to the state store before it takes effect in memory, and
  * {@link #load} schedules what the store holds (after a restart). A one-shot reminder is deleted from the store
  * only after the actor handled its message: at least once. Deliveries refused for a passing reason (the type is
- * not deployed, the mailbox is full, the runtime is shutting down, activation failed, a resource limit) are
+ * not deployed, the mailbox is full, the runtime is shutting down, activation failed, a resource limit, the
+ * cluster member that owns the actor is unavailable) are
  * retried with a doubling delay, up to the configured maximum; any other outcome counts as delivered. All state
  * is guarded by {@code this}; sending and the actors' turns happen outside the lock.
  */
@@ -31,7 +32,7 @@ final class ReminderTable {
     private static final System.Logger LOG = System.getLogger("kelpie.reminders");
     /** Outcomes after which the message is sent again later. */
     static final Set<Reason> RETRIED = EnumSet.of(Reason.UNKNOWN_TYPE, Reason.MAILBOX_FULL, Reason.SHUT_DOWN,
-            Reason.ACTIVATION_FAILED, Reason.RESOURCE_EXHAUSTED);
+            Reason.ACTIVATION_FAILED, Reason.RESOURCE_EXHAUSTED, Reason.UNAVAILABLE);
 
     private final Scheduler scheduler;
     private final java.util.function.Supplier<ActorRuntime> runtime;

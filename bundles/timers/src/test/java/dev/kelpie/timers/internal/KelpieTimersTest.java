@@ -231,6 +231,37 @@ class KelpieTimersTest {
     }
 
     @Test
+    void aReminderWhoseOwnerIsUnavailableIsRetried() throws Exception {
+        // in a cluster a delivery can fail UNAVAILABLE (the owner left or did not answer): not delivered
+        java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger(1);
+        KelpieActorRuntime real = runtime;
+        dev.kelpie.api.actor.ActorRuntime flaky = (dev.kelpie.api.actor.ActorRuntime) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {dev.kelpie.api.actor.ActorRuntime.class}, (p, m, args) -> {
+                    if (m.getName().equals("ref") && args.length == 1 && args[0] instanceof ActorId id) {
+                        dev.kelpie.api.actor.ActorRef ref = real.ref(id);
+                        return java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                                new Class<?>[] {dev.kelpie.api.actor.ActorRef.class}, (p2, m2, a2) ->
+                                        m2.getName().equals("invoke") && refusals.getAndDecrement() > 0
+                                                ? java.util.concurrent.CompletableFuture.failedFuture(
+                                                        new dev.kelpie.api.actor.ActorInvocationException(id, (String) a2[0],
+                                                                dev.kelpie.api.actor.ActorInvocationException.Reason.UNAVAILABLE,
+                                                                "member m2 left the cluster"))
+                                                : m2.invoke(ref, a2));
+                    }
+                    return m.invoke(real, args);
+                });
+        timers.close();
+        timers = new KelpieTimers(flaky, store, TimerSettings.DEFAULTS, clock);
+        timers.setReminder(probe("a"), "r", "ping", Duration.ofMillis(10), NONE, null);
+        clock.advance(10);
+        clock.runUntil(() -> clock.pending().equals(List.of(1000L))); // UNAVAILABLE: retried in 1 s
+        assertThat(timers.reminders(probe("a")).get(0).failedAttempts()).isEqualTo(1);
+        clock.advance(1000);
+        assertThat(next()).isEqualTo("probe:a ping ");
+        clock.runUntil(() -> timers.reminders().isEmpty());
+    }
+
+    @Test
     void anActorErrorCountsAsDelivered() throws Exception {
         timers.setReminder(probe("a"), "r", "fail", NONE, NONE, null);
         clock.advance(0);
