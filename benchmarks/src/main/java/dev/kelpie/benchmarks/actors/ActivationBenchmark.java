@@ -73,6 +73,16 @@ public class ActivationBenchmark {
         public String guest;
     }
 
+    /**
+     * The waPC host's {@code instance_pool_size} for the runtimes with recycling on: the default (32), or as
+     * large as a batch (200 actors are active at once, then passivated: a pool of 32 serves 32 of the next 200).
+     */
+    @State(Scope.Benchmark)
+    public static class Pool {
+        @Param({"32"})
+        public int poolSize;
+    }
+
     /** A runtime with the testbed deployed; fresh actor ids for every batch. */
     @State(Scope.Benchmark)
     public static class Runtime {
@@ -85,13 +95,16 @@ public class ActivationBenchmark {
         @SuppressWarnings("unchecked")
         final CompletableFuture<Boolean>[] passivated = new CompletableFuture[BATCH];
 
-        /** The waPC host's settings: the defaults (memory images on). */
+        int poolSize = WapcSettings.DEFAULT_INSTANCE_POOL_SIZE;
+
+        /** The waPC host's settings: the defaults (memory images on), the pool size asked for. */
         WapcSettings wapc() {
-            return WapcSettings.DEFAULTS;
+            return WapcSettings.DEFAULTS.withInstancePoolSize(poolSize);
         }
 
         @Setup(Level.Trial)
-        public void setUp(Guest guest) {
+        public void setUp(Guest guest, Pool pool) {
+            poolSize = pool.poolSize;
             payload = ActorBench.payload(64);
             bench = new ActorBench(new dev.kelpie.store.InMemoryStateStore(),
                     ActorBench.settings().withMaxActiveActors(1_000_000), wapc());
@@ -147,13 +160,16 @@ public class ActivationBenchmark {
         @SuppressWarnings("unchecked")
         final CompletableFuture<Boolean>[] passivated = new CompletableFuture[BATCH];
 
-        /** The waPC host's settings: the defaults (memory images and recycling on). */
+        int poolSize = WapcSettings.DEFAULT_INSTANCE_POOL_SIZE;
+
+        /** The waPC host's settings: the defaults (memory images and recycling on), the pool size asked for. */
         WapcSettings wapc() {
-            return WapcSettings.DEFAULTS;
+            return WapcSettings.DEFAULTS.withInstancePoolSize(poolSize);
         }
 
         @Setup(Level.Trial)
-        public void setUp(Guest guest) {
+        public void setUp(Guest guest, Pool pool) {
+            poolSize = pool.poolSize;
             payload = ActorBench.payload(64);
             bench = new ActorBench(new dev.kelpie.store.InMemoryStateStore(),
                     ActorBench.settings().withMaxActiveActors(1_000_000), wapc());

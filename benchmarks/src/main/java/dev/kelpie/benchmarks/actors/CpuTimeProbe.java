@@ -42,7 +42,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code activateWithoutImages}: the same with images off;
  *   <li>{@code activateWithoutRecycling}: images on, instance recycling off ({@code instance_pool_size=0});
  *   <li>{@code activatePassivate} and {@code activatePassivateWithoutRecycling}: the first message to 200
- *       new actors and their passivation, both measured (recycling scrubs on the passivating thread).
+ *       new actors and their passivation, both measured (recycling scrubs on the passivating thread);
+ *   <li>{@code (pool 256)}: the same with a pool as large as a batch (a pool of 32 serves 32 of the next 200).
  * </ul>
  * {@code memory}: the two memories alone under the same raw host, see {@link #memoryCases()}.
  * Echo ({@code 4096} and {@code 65536} bytes; one op = one call on one instance): Kelpie and
@@ -154,7 +155,7 @@ public final class CpuTimeProbe {
                 Guests.check(raw.call(echo, payload).length == payload.length, "echo");
             }
         }));
-        for (int pool : new int[] {0, WapcSettings.DEFAULT_INSTANCE_POOL_SIZE}) {
+        for (int pool : new int[] {0, WapcSettings.DEFAULT_INSTANCE_POOL_SIZE, 256}) {
             ActorBench runtime = new ActorBench(new InMemoryStateStore(),
                     ActorBench.settings().withMaxActiveActors(1_000_000), WapcSettings.DEFAULTS.withInstancePoolSize(pool));
             runtime.deploy("testbed", testbed);
@@ -181,8 +182,9 @@ public final class CpuTimeProbe {
                     Guests.check(gone[i].get(ActorBench.BATCH_TIMEOUT_SECONDS, TimeUnit.SECONDS), "active");
                 }
             };
-            String suffix = pool == 0 ? "WithoutRecycling" : "";
-            if (pool == 0) { // with the pool on, "activate" below is this case
+            String suffix = pool == 0 ? "WithoutRecycling" : pool == WapcSettings.DEFAULT_INSTANCE_POOL_SIZE ? ""
+                    : " (pool " + pool + ")";
+            if (pool != WapcSettings.DEFAULT_INSTANCE_POOL_SIZE) { // with the default pool, "activate" below is this case
                 cases.add(new Timed(guest + " activate" + suffix, BATCH, new Case() {
                     @Override
                     public void round() throws Exception {

@@ -162,8 +162,9 @@ final class PagedMemory implements Memory {
         for (int i = 0; i < blocks; i++) {
             byte[] from = image[i];
             byte[] own = writable[i];
-            if (own == null) {
+            if (own == null || SCRUB_SHARES) {
                 readable[i] = from == null ? ZERO : from;
+                writable[i] = null;
             } else if (from == null) {
                 Arrays.fill(own, (byte) 0);
             } else {
@@ -184,6 +185,13 @@ final class PagedMemory implements Memory {
         refusedByBudget = 0;
         account = null;
     }
+
+    /**
+     * Measurement switch (system property {@code dev.kelpie.wapc.scrubShares}): scrub by sharing the image's
+     * blocks again (the next instance copies each on its first write, a pooled instance holds no block of its
+     * own) instead of refilling the blocks the memory owns. See docs/BENCHMARKS.md.
+     */
+    static final boolean SCRUB_SHARES = Boolean.getBoolean("dev.kelpie.wapc.scrubShares");
 
     /** Binds a scrubbed memory to the budget account of the instance that takes it (or none). */
     synchronized void charge(MemoryAccount next) {
