@@ -147,7 +147,9 @@ final class PagedMemory implements Memory {
      * block the image's content, every data segment dropped (as in a restored instance), no budget account.
      * The blocks this memory owns within the image are kept and overwritten in full with the image's block
      * (or zeros), so the next instance writes them without copying; the others are shared with the image
-     * again. Nothing written before can be read afterwards.
+     * again. Nothing written before can be read afterwards. (Sharing every block again instead, so that a
+     * pooled instance holds no block of its own, made a Rust activate + passivate 1.3&times; and the activation
+     * alone 2.6&times; more expensive in CPU time: docs/BENCHMARKS.md.)
      *
      * @param image the image's blocks, null where all zero
      * @throws IllegalStateException when the memory is smaller than the image (it cannot have shrunk)
@@ -162,9 +164,8 @@ final class PagedMemory implements Memory {
         for (int i = 0; i < blocks; i++) {
             byte[] from = image[i];
             byte[] own = writable[i];
-            if (own == null || SCRUB_SHARES) {
+            if (own == null) {
                 readable[i] = from == null ? ZERO : from;
-                writable[i] = null;
             } else if (from == null) {
                 Arrays.fill(own, (byte) 0);
             } else {
@@ -185,13 +186,6 @@ final class PagedMemory implements Memory {
         refusedByBudget = 0;
         account = null;
     }
-
-    /**
-     * Measurement switch (system property {@code dev.kelpie.wapc.scrubShares}): scrub by sharing the image's
-     * blocks again (the next instance copies each on its first write, a pooled instance holds no block of its
-     * own) instead of refilling the blocks the memory owns. See docs/BENCHMARKS.md.
-     */
-    static final boolean SCRUB_SHARES = Boolean.getBoolean("dev.kelpie.wapc.scrubShares");
 
     /** Binds a scrubbed memory to the budget account of the instance that takes it (or none). */
     synchronized void charge(MemoryAccount next) {
