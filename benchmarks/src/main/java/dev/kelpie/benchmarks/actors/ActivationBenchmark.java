@@ -45,6 +45,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * runtime's two workers use them). For the memory images' share: {@code bareInstantiateImaged} (the bare
  * loop with images on) and {@code activateWithoutImages} (the runtime with images off).
  *
+ * <p>Instance recycling (the waPC host's {@code instance_pool_size}, on by default): passivation closes an
+ * instance, which is scrubbed back to the memory image and pooled, and the next activation takes it. The
+ * scrub runs on the passivating thread, so {@code activate} does not see its cost: {@code activatePassivate}
+ * (one op = activation + echo + passivation of a new actor, all timed) shows the whole lifecycle, and
+ * {@code activateWithoutRecycling} / {@code activatePassivateWithoutRecycling} the same with the pool off.
+ *
  * <p>Parameter {@code guest}: see {@link Guest}. The target is about {@code rust}; {@code assemblyscript}
  * is there to show where the time goes.
  */
@@ -67,6 +73,16 @@ public class ActivationBenchmark {
         public String guest;
     }
 
+    /**
+     * The waPC host's {@code instance_pool_size} for the runtimes with recycling on: the default (32), or as
+     * large as a batch (200 actors are active at once, then passivated: a pool of 32 serves 32 of the next 200).
+     */
+    @State(Scope.Benchmark)
+    public static class Pool {
+        @Param({"32"})
+        public int poolSize;
+    }
+
     /** A runtime with the testbed deployed; fresh actor ids for every batch. */
     @State(Scope.Benchmark)
     public static class Runtime {
@@ -79,13 +95,16 @@ public class ActivationBenchmark {
         @SuppressWarnings("unchecked")
         final CompletableFuture<Boolean>[] passivated = new CompletableFuture[BATCH];
 
-        /** The waPC host's settings: the defaults (memory images on). */
+        int poolSize = WapcSettings.DEFAULT_INSTANCE_POOL_SIZE;
+
+        /** The waPC host's settings: the defaults (memory images on), the pool size asked for. */
         WapcSettings wapc() {
-            return WapcSettings.DEFAULTS;
+            return WapcSettings.DEFAULTS.withInstancePoolSize(poolSize);
         }
 
         @Setup(Level.Trial)
-        public void setUp(Guest guest) {
+        public void setUp(Guest guest, Pool pool) {
+            poolSize = pool.poolSize;
             payload = ActorBench.payload(64);
             bench = new ActorBench(new dev.kelpie.store.InMemoryStateStore(),
                     ActorBench.settings().withMaxActiveActors(1_000_000), wapc());
@@ -118,6 +137,102 @@ public class ActivationBenchmark {
         public void tearDown() {
             bench.close();
         }
+    }
+
+    /** The same runtime with instance recycling off (memory images on). */
+    @State(Scope.Benchmark)
+    public static class RuntimeWithoutRecycling extends Runtime {
+        @Override
+        WapcSettings wapc() {
+            return WapcSettings.DEFAULTS.withInstancePoolSize(0);
+        }
+    }
+
+    /** A runtime whose benchmark passivates its own actors (no untimed teardown). */
+    @State(Scope.Benchmark)
+    public static class Lifecycle {
+        ActorBench bench;
+        byte[] payload;
+        long nextId;
+        final ActorRef[] refs = new ActorRef[BATCH];
+        @SuppressWarnings("unchecked")
+        final CompletableFuture<byte[]>[] batch = new CompletableFuture[BATCH];
+        @SuppressWarnings("unchecked")
+        final CompletableFuture<Boolean>[] passivated = new CompletableFuture[BATCH];
+
+        int poolSize = WapcSettings.DEFAULT_INSTANCE_POOL_SIZE;
+
+        /** The waPC host's settings: the defaults (memory images and recycling on), the pool size asked for. */
+        WapcSettings wapc() {
+            return WapcSettings.DEFAULTS.withInstancePoolSize(poolSize);
+        }
+
+        @Setup(Level.Trial)
+        public void setUp(Guest guest, Pool pool) {
+            poolSize = pool.poolSize;
+            payload = ActorBench.payload(64);
+            bench = new ActorBench(new dev.kelpie.store.InMemoryStateStore(),
+                    ActorBench.settings().withMaxActiveActors(1_000_000), wapc());
+            bench.deploy("testbed", ActorBench.testbed(guest.guest));
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            bench.close();
+        }
+
+        /** Activates {@value #BATCH} new actors with an echo each, then passivates them, and waits for both. */
+        byte[] run() throws Exception {
+            for (int i = 0; i < BATCH; i++) {
+                refs[i] = bench.runtime.ref("testbed", "n" + nextId++);
+            }
+            for (int i = 0; i < BATCH; i++) {
+                batch[i] = refs[i].invoke("echo", payload).toCompletableFuture();
+            }
+            byte[] last = ActorBench.awaitAll(batch, BATCH);
+            for (int i = 0; i < BATCH; i++) {
+                passivated[i] = bench.runtime.deactivate(refs[i].id()).toCompletableFuture();
+            }
+            for (int i = 0; i < BATCH; i++) {
+                Guests.check(passivated[i].get(ActorBench.BATCH_TIMEOUT_SECONDS, TimeUnit.SECONDS),
+                        refs[i] + " was active");
+            }
+            return last;
+        }
+    }
+
+    /** {@link Lifecycle} with instance recycling off. */
+    @State(Scope.Benchmark)
+    public static class LifecycleWithoutRecycling extends Lifecycle {
+        @Override
+        WapcSettings wapc() {
+            return WapcSettings.DEFAULTS.withInstancePoolSize(0);
+        }
+    }
+
+    /** One op = activation (first message) + passivation of a new actor, both timed. */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    @Warmup(iterations = 10, time = 1)
+    public byte[] activatePassivate(Lifecycle rt) throws Exception {
+        return rt.run();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    @Warmup(iterations = 10, time = 1)
+    public byte[] activatePassivateWithoutRecycling(LifecycleWithoutRecycling rt) throws Exception {
+        return rt.run();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    @Warmup(iterations = 10, time = 1)
+    public byte[] activateWithoutRecycling(RuntimeWithoutRecycling rt) {
+        for (int i = 0; i < BATCH; i++) {
+            rt.batch[i] = rt.refs[i].invoke("echo", rt.payload).toCompletableFuture();
+        }
+        return ActorBench.awaitAll(rt.batch, BATCH);
     }
 
     /** The same runtime with memory images off: every activation runs the module's init. */

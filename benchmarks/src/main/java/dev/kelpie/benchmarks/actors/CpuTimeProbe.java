@@ -39,7 +39,11 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code bareImaged}: the same with images on;
  *   <li>{@code activate}: the first message to 200 new actor ids, pipelined (as
  *       {@code ActivationBenchmark.activate}), images on; the batch is passivated outside the measured time;
- *   <li>{@code activateWithoutImages}: the same with images off.
+ *   <li>{@code activateWithoutImages}: the same with images off;
+ *   <li>{@code activateWithoutRecycling}: images on, instance recycling off ({@code instance_pool_size=0});
+ *   <li>{@code activatePassivate} and {@code activatePassivateWithoutRecycling}: the first message to 200
+ *       new actors and their passivation, both measured (recycling scrubs on the passivating thread);
+ *   <li>{@code (pool 256)}: the same with a pool as large as a batch (a pool of 32 serves 32 of the next 200).
  * </ul>
  * {@code memory}: the two memories alone under the same raw host, see {@link #memoryCases()}.
  * Echo ({@code 4096} and {@code 65536} bytes; one op = one call on one instance): Kelpie and
@@ -151,6 +155,53 @@ public final class CpuTimeProbe {
                 Guests.check(raw.call(echo, payload).length == payload.length, "echo");
             }
         }));
+        for (int pool : new int[] {0, WapcSettings.DEFAULT_INSTANCE_POOL_SIZE, 256}) {
+            ActorBench runtime = new ActorBench(new InMemoryStateStore(),
+                    ActorBench.settings().withMaxActiveActors(1_000_000), WapcSettings.DEFAULTS.withInstancePoolSize(pool));
+            runtime.deploy("testbed", testbed);
+            ActorRef[] refs = new ActorRef[BATCH];
+            @SuppressWarnings("unchecked")
+            CompletableFuture<byte[]>[] batch = new CompletableFuture[BATCH];
+            long[] next = {0};
+            Case activations = () -> {
+                for (int i = 0; i < BATCH; i++) {
+                    refs[i] = runtime.runtime.ref("testbed", "n" + next[0]++);
+                }
+                for (int i = 0; i < BATCH; i++) {
+                    batch[i] = refs[i].invoke("echo", payload).toCompletableFuture();
+                }
+                ActorBench.awaitAll(batch, BATCH);
+            };
+            @SuppressWarnings("unchecked")
+            CompletableFuture<Boolean>[] gone = new CompletableFuture[BATCH];
+            Case passivations = () -> { // pipelined, as the activations
+                for (int i = 0; i < BATCH; i++) {
+                    gone[i] = runtime.runtime.deactivate(refs[i].id()).toCompletableFuture();
+                }
+                for (int i = 0; i < BATCH; i++) {
+                    Guests.check(gone[i].get(ActorBench.BATCH_TIMEOUT_SECONDS, TimeUnit.SECONDS), "active");
+                }
+            };
+            String suffix = pool == 0 ? "WithoutRecycling" : pool == WapcSettings.DEFAULT_INSTANCE_POOL_SIZE ? ""
+                    : " (pool " + pool + ")";
+            if (pool != WapcSettings.DEFAULT_INSTANCE_POOL_SIZE) { // with the default pool, "activate" below is this case
+                cases.add(new Timed(guest + " activate" + suffix, BATCH, new Case() {
+                    @Override
+                    public void round() throws Exception {
+                        activations.round();
+                    }
+
+                    @Override
+                    public void after() throws Exception {
+                        passivations.round();
+                    }
+                }));
+            }
+            cases.add(new Timed(guest + " activatePassivate" + suffix, BATCH, () -> {
+                activations.round();
+                passivations.round();
+            }));
+        }
         for (boolean images : new boolean[] {false, true}) {
             ActorBench bare = new ActorBench(new InMemoryStateStore(), ActorBench.settings(),
                     WapcSettings.DEFAULTS.withMemoryImages(images));

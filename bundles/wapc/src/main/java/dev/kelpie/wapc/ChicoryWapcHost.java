@@ -74,24 +74,32 @@ public final class ChicoryWapcHost implements WapcHost {
                 + " globals, tables) instead of running the module's init again, for modules whose init calls no"
                 + " import (no clock, randomness, host function, environment or output)")
         boolean memory__images() default true;
+
+        @AttributeDefinition(description = "Closed instances of one module (per guest adapter and memory cap) kept,"
+                + " scrubbed back to the module's memory image (memory, globals, tables), for new instances to reuse"
+                + " instead of building one; only with memory_images, for guests whose adapter binds no imports of"
+                + " their own (Rust, C, Zig; not AssemblyScript, WASI, Go, Python). Bounds the pool's memory:"
+                + " at most this many image-sized instances per module (0: no recycling)")
+        int instance__pool__size() default WapcSettings.DEFAULT_INSTANCE_POOL_SIZE;
     }
 
     private final WapcSettings settings;
     private final CallTimer timer = new CallTimer();
     private final HostFunctionTable hostFunctions = new HostFunctionTable();
     private final CopyOnWriteArrayList<GuestAdapter> adapters = new CopyOnWriteArrayList<>();
-    private final ModulePreparations prepared = new ModulePreparations();
+    private final ModulePreparations prepared;
     private volatile GuestConsole console = GuestConsole.systemLogger();
 
     @Activate
     public ChicoryWapcHost(Config config) {
         this(new WapcSettings(config.max__memory__pages(), config.max__payload__bytes(),
                 config.output__lines__per__second(), config.output__bytes__per__second(), config.max__table__entries(),
-                config.memory__images()));
+                config.memory__images(), config.instance__pool__size()));
     }
 
     public ChicoryWapcHost(WapcSettings settings) {
         this.settings = settings;
+        this.prepared = new ModulePreparations(settings.memoryImages() ? settings.instancePoolSize() : 0);
     }
 
     /** Stops the call-timeout timer; later calls with a timeout are refused. */
@@ -216,6 +224,11 @@ public final class ChicoryWapcHost implements WapcHost {
         return settings.memoryImages() ? prepared.imageStatus(module) : "off";
     }
 
+    /** The instance pools of a compiled module (per adapter and memory cap); for tests. */
+    List<InstancePool> pools(CompiledModule compiled) {
+        return prepared.pools((ChicoryModule) compiled);
+    }
+
     /** Modules the host holds preparations (link plans, images) for; for tests. */
     int preparedModules() {
         return prepared.size();
@@ -278,18 +291,23 @@ public final class ChicoryWapcHost implements WapcHost {
             }
             ModulePreparations.Prepared prep = prepared.of(chicory);
             ModulePreparations.PerAdapter perAdapter = prep.adapter(adapter);
-            ImportFunction[] linked = link(module, perAdapter, wapc, adapter, binding);
-            if (account != null) {
-                long bytes = (long) limits.initialPages() * Memory.PAGE_SIZE;
-                if (!account.reserve(bytes)) {
-                    throw new ModuleInstantiationException(module.label(), "instance '" + options.label() + "' asks for "
-                            + bytes + " bytes of initial memory and the shared memory budget is exhausted");
-                }
-            }
             ImageSlot slot = settings.memoryImages() ? perAdapter.slot(limits.maximumPages()) : null;
             MemoryImage image = slot == null ? null : slot.image();
+            boolean recyclable = slot != null && recyclable(chicory, binding);
+            if (image != null && recyclable) {
+                InstancePool.Pooled pooled = slot.pool().take();
+                if (pooled != null) {
+                    reuse(pooled, slot, image, module, options, limits, account, wapc, binding);
+                    return wapc;
+                }
+            }
+            ImportFunction[] linked = link(module, perAdapter, wapc, adapter, binding);
+            reserveInitial(module, options, limits, account);
             if (image != null && binding.entry().isEmpty()) {
                 restore(chicory, options, wapc, linked, limits, account, binding, image);
+                if (recyclable) {
+                    wapc.recycleWith(recycler(slot));
+                }
                 return wapc;
             }
             Capture capture = slot != null && slot.undecided() ? capture(chicory, slot, prep, adapter, binding, linked, wapc)
@@ -302,6 +320,9 @@ public final class ChicoryWapcHost implements WapcHost {
                     .withTableFactory(new TableAllowance(module.label(), options.label(), settings.maxTableEntries()))
                     .withStart(false);
             initialise(module, options, wapc, builder, binding, capture);
+            if (recyclable && slot.image() != null) {
+                wapc.recycleWith(recycler(slot)); // scrubbed to the image its init left (or an equal one)
+            }
             return wapc;
         } catch (RuntimeException e) {
             wapc.close();
@@ -312,6 +333,76 @@ public final class ChicoryWapcHost implements WapcHost {
             }
             throw e;
         }
+    }
+
+    /** Takes the initial memory of an instance from its budget, if it has one. */
+    private static void reserveInitial(ModuleDescriptor module, InstanceOptions options, MemoryLimits limits,
+            MemoryAccount account) {
+        if (account != null) {
+            long bytes = (long) limits.initialPages() * Memory.PAGE_SIZE;
+            if (!account.reserve(bytes)) {
+                throw new ModuleInstantiationException(module.label(), "instance '" + options.label() + "' asks for "
+                        + bytes + " bytes of initial memory and the shared memory budget is exhausted");
+            }
+        }
+    }
+
+    /**
+     * Whether closed instances of a module may be recycled: the pool is on, and nothing of the instance lives
+     * outside what a scrub puts back: the adapter binds no imports of its own (they would hold the first
+     * instance's context) and drives the guest through {@code __guest_call}, and the module declares no
+     * exception tags (Chicory keeps thrown exceptions in the instance).
+     */
+    private boolean recyclable(ChicoryModule chicory, GuestBinding binding) {
+        return settings.instancePoolSize() > 0 && binding.entry().isEmpty() && binding.imports().isEmpty()
+                && chicory.wasmModule().tagSection().isEmpty();
+    }
+
+    /**
+     * Hands a pooled (scrubbed) Chicory instance to a new waPC instance: charges its memory to the new
+     * instance's budget as a restored instance is charged (a refusal fails the instantiation as it would
+     * there, and the pooled instance goes back to the pool), and points its imports at the new instance.
+     */
+    private void reuse(InstancePool.Pooled pooled, ImageSlot slot, MemoryImage image, ModuleDescriptor module,
+            InstanceOptions options, MemoryLimits limits, MemoryAccount account, WapcGuestInstance wapc,
+            GuestBinding binding) {
+        try {
+            reserveInitial(module, options, limits, account);
+            long more = (long) (image.pages() - limits.initialPages()) * Memory.PAGE_SIZE;
+            if (account != null && more > 0 && !account.reserve(more)) {
+                throw image.refused(module.label(), options.label());
+            }
+        } catch (RuntimeException e) {
+            slot.pool().offer(pooled); // still scrubbed: nothing ran in it
+            throw e;
+        }
+        pooled.memory.charge(account);
+        wapc.adopt(pooled, binding);
+        wapc.recycleWith(recycler(slot));
+    }
+
+    /**
+     * Where a closed instance of an image slot goes: scrubbed on the closing thread (off the message path,
+     * with no lock held), then into the slot's pool, or dropped when the pool is full or the scrub fails.
+     */
+    private static WapcGuestInstance.Recycler recycler(ImageSlot slot) {
+        return closed -> {
+            InstancePool pool = slot.pool();
+            MemoryImage image = slot.image();
+            if (image == null || !pool.hasRoom()) {
+                return;
+            }
+            closed.target.current = null; // the closed instance is not reachable from the pool
+            boolean scrubbed;
+            try {
+                scrubbed = image.scrub(closed.instance);
+            } catch (RuntimeException e) {
+                scrubbed = false;
+            }
+            if (scrubbed) {
+                pool.offer(closed);
+            }
+        };
     }
 
     /**

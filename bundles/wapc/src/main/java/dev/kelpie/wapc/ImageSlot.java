@@ -8,6 +8,16 @@ package dev.kelpie.wapc;
 final class ImageSlot {
     private volatile MemoryImage image;
     private volatile String refused;
+    /** Closed instances scrubbed back to the image, for reuse (capacity 0: none are kept). */
+    private final InstancePool pool;
+
+    ImageSlot(int poolSize) {
+        this.pool = new InstancePool(poolSize);
+    }
+
+    InstancePool pool() {
+        return pool;
+    }
 
     /** The image to restore from, or null (not taken yet, or refused). */
     MemoryImage image() {

@@ -136,9 +136,7 @@ final class MemoryImage {
         Memory memory = instance.memory();
         int more = pages - memory.pages();
         if (more > 0 && memory.grow(more) < 0) {
-            throw new ModuleInstantiationException(moduleLabel, "instance '" + instanceLabel + "' needs " + pages
-                    + " pages of memory for its initialised state and the memory cap or the shared memory budget"
-                    + " refuses them");
+            throw refused(moduleLabel, instanceLabel);
         }
         ((PagedMemory) memory).share(content);
         for (int i = 0; i < globalIndexes.length; i++) {
@@ -160,6 +158,54 @@ final class MemoryImage {
                 }
             }
         }
+    }
+
+    /**
+     * Puts a closed instance of this image's module (restored from it, or the one it was taken from) back
+     * into the image's state for reuse: memory ({@link PagedMemory#scrub}), mutable globals, table entries
+     * and element segments. Only for an instance whose last call returned normally (no guest code running).
+     *
+     * @return false, leaving the instance unusable, when its state cannot be put back (a table grew past
+     *     the image's size: Chicory's tables do not shrink)
+     */
+    boolean scrub(Instance instance) {
+        for (int t = 0; t < tables.length; t++) {
+            if (instance.table(t).size() != tables[t].length) {
+                return false;
+            }
+        }
+        ((PagedMemory) instance.memory()).scrub(content, pages);
+        for (int i = 0; i < globalIndexes.length; i++) {
+            GlobalInstance g = instance.global(globalIndexes[i]);
+            g.setValueLow(globalLows[i]);
+            g.setValueHigh(globalHighs[i]);
+        }
+        for (int t = 0; t < tables.length; t++) {
+            int[] refs = tables[t];
+            TableInstance table = instance.table(t);
+            for (int i = 0; i < refs.length; i++) {
+                if (table.ref(i) != refs[i]) { // a table holds only this instance's functions (it imports none)
+                    table.setRef(i, refs[i], instance);
+                }
+            }
+        }
+        var elements = instance.module().elementSection();
+        if (elements != null) {
+            var original = elements.elements();
+            for (int i = 0; i < original.length; i++) {
+                if (instance.element(i) != original[i]) {
+                    instance.setElement(i, original[i]); // undoes elem.drop
+                }
+            }
+        }
+        return true;
+    }
+
+    /** The failure of an instance whose memory cap or budget refuses the image's pages. */
+    ModuleInstantiationException refused(String moduleLabel, String instanceLabel) {
+        return new ModuleInstantiationException(moduleLabel, "instance '" + instanceLabel + "' needs " + pages
+                + " pages of memory for its initialised state and the memory cap or the shared memory budget"
+                + " refuses them");
     }
 
     /** What an instance looked like when Chicory had built it, before init ran. */

@@ -13,11 +13,18 @@ import java.util.concurrent.ConcurrentHashMap;
  * What the host prepares once per compiled module and reuses for every instance: the link plan and the
  * memory images, per guest adapter (and, for images, per memory cap). Keyed by the compiled module's
  * identity and held weakly: when the registry drops a module (uninstall, hot swap), its preparations go
- * with it, and nothing here refers to the module, its parsed form or its compiled classes.
+ * with it, and nothing here refers to the module itself (the pooled instances of an {@link ImageSlot} hold its
+ * parsed form and compiled code, and go with it too: no instance of a replaced module serves its successor).
  */
 final class ModulePreparations {
     private final Map<Key, Prepared> modules = new ConcurrentHashMap<>();
     private final ReferenceQueue<ChicoryModule> dropped = new ReferenceQueue<>();
+    private final int poolSize;
+
+    /** @param poolSize the capacity of each image slot's instance pool */
+    ModulePreparations(int poolSize) {
+        this.poolSize = poolSize;
+    }
 
     /** The preparations of one module, created empty on first use. */
     Prepared of(ChicoryModule module) {
@@ -26,7 +33,7 @@ final class ModulePreparations {
         if (p != null) {
             return p;
         }
-        return modules.computeIfAbsent(new Key(module, dropped), k -> new Prepared(module.descriptor()));
+        return modules.computeIfAbsent(new Key(module, dropped), k -> new Prepared(module.descriptor(), poolSize));
     }
 
     /** Forgets everything prepared for an adapter that went away (its plans and images name its functions). */
@@ -50,6 +57,16 @@ final class ModulePreparations {
             }
         }
         return status;
+    }
+
+    /** The instance pools of a module, one per adapter and memory cap used so far; for tests. */
+    java.util.List<InstancePool> pools(ChicoryModule module) {
+        Prepared p = modules.get(new Key(module, null));
+        java.util.List<InstancePool> out = new java.util.ArrayList<>();
+        if (p != null) {
+            p.adapters.values().forEach(a -> a.slots.values().forEach(s -> out.add(s.pool())));
+        }
+        return out;
     }
 
     /** Modules with preparations (for tests: dropped modules leave). */
@@ -96,9 +113,11 @@ final class ModulePreparations {
         private final ModuleDescriptor descriptor;
         private final Map<Object, PerAdapter> adapters = new ConcurrentHashMap<>();
         private volatile String lastImageStatus = "-";
+        private final int poolSize;
 
-        Prepared(ModuleDescriptor descriptor) {
+        Prepared(ModuleDescriptor descriptor, int poolSize) {
             this.descriptor = descriptor;
+            this.poolSize = poolSize;
         }
 
         ModuleDescriptor descriptor() {
@@ -106,7 +125,7 @@ final class ModulePreparations {
         }
 
         PerAdapter adapter(GuestAdapter adapter) {
-            return adapters.computeIfAbsent(adapter == null ? NO_ADAPTER : adapter, a -> new PerAdapter());
+            return adapters.computeIfAbsent(adapter == null ? NO_ADAPTER : adapter, a -> new PerAdapter(poolSize));
         }
 
         void forget(GuestAdapter adapter) {
@@ -128,9 +147,14 @@ final class ModulePreparations {
     static final class PerAdapter {
         volatile LinkPlan plan;
         private final Map<Integer, ImageSlot> slots = new ConcurrentHashMap<>();
+        private final int poolSize;
+
+        PerAdapter(int poolSize) {
+            this.poolSize = poolSize;
+        }
 
         ImageSlot slot(int maxPages) {
-            return slots.computeIfAbsent(maxPages, m -> new ImageSlot());
+            return slots.computeIfAbsent(maxPages, m -> new ImageSlot(poolSize));
         }
     }
 }

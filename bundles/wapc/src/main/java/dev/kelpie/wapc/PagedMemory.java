@@ -37,6 +37,9 @@ import java.util.Arrays;
  *       instance is built.</li>
  *   <li><b>Restored instances.</b> An instance restored from an image installs the image's data segments
  *       (active ones dropped) instead of the module's, then shares the image's blocks ({@link #share}).</li>
+ *   <li><b>Recycled instances.</b> {@link #scrub} puts a closed instance's memory back to an image (its
+ *       size, its content, its data segments) for an {@link InstancePool}; {@link #charge} binds it to the
+ *       next instance's budget account.</li>
  * </ul>
  *
  * <p>Not for shared memories (the threads proposal): the host never builds one, and this memory keeps no
@@ -65,7 +68,8 @@ final class PagedMemory implements Memory {
 
     private final MemoryLimits limits;
     private final int maximumPages;
-    private final MemoryAccount account;
+    /** Guarded by this (read in {@link #grow}); changes only while the instance is pooled. */
+    private MemoryAccount account;
     /** The data segments initialisation installs instead of the module's, or null for the module's. */
     private final DataSegment[] restoredSegments;
     private DataSegment[] segments;
@@ -136,6 +140,56 @@ final class PagedMemory implements Memory {
             readable[i] = image[i] == null ? ZERO : image[i];
             writable[i] = null;
         }
+    }
+
+    /**
+     * Puts the memory back to an image's state: {@code imagePages} pages (pages past them are gone), each
+     * block the image's content, every data segment dropped (as in a restored instance), no budget account.
+     * The blocks this memory owns within the image are kept and overwritten in full with the image's block
+     * (or zeros), so the next instance writes them without copying; the others are shared with the image
+     * again. Nothing written before can be read afterwards. (Sharing every block again instead, so that a
+     * pooled instance holds no block of its own, made a Rust activate + passivate 1.3&times; and the activation
+     * alone 2.6&times; more expensive in CPU time: docs/BENCHMARKS.md.)
+     *
+     * @param image the image's blocks, null where all zero
+     * @throws IllegalStateException when the memory is smaller than the image (it cannot have shrunk)
+     */
+    synchronized void scrub(byte[][] image, int imagePages) {
+        int blocks = imagePages * BLOCKS_PER_PAGE;
+        if (image.length != blocks || pages < imagePages) {
+            throw new IllegalStateException("a memory of " + pages + " pages cannot be scrubbed to an image of "
+                    + imagePages + " pages");
+        }
+        int used = pages * BLOCKS_PER_PAGE;
+        for (int i = 0; i < blocks; i++) {
+            byte[] from = image[i];
+            byte[] own = writable[i];
+            if (own == null) {
+                readable[i] = from == null ? ZERO : from;
+            } else if (from == null) {
+                Arrays.fill(own, (byte) 0);
+            } else {
+                System.arraycopy(from, 0, own, 0, BLOCK);
+            }
+        }
+        if (readable.length > 2 * blocks) {
+            readable = Arrays.copyOf(readable, blocks);
+            writable = Arrays.copyOf(writable, blocks);
+        } else {
+            Arrays.fill(readable, blocks, used, null);
+            Arrays.fill(writable, blocks, used, null);
+        }
+        if (segments != null) {
+            Arrays.fill(segments, PassiveDataSegment.EMPTY);
+        }
+        pages = imagePages;
+        refusedByBudget = 0;
+        account = null;
+    }
+
+    /** Binds a scrubbed memory to the budget account of the instance that takes it (or none). */
+    synchronized void charge(MemoryAccount next) {
+        this.account = next;
     }
 
     /** Bytes this memory holds of its own (blocks written since allocation or sharing), for tests and measurements. */

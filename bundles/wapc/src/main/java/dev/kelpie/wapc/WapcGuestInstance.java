@@ -31,6 +31,8 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class WapcGuestInstance implements WapcInstance {
     private static final byte[] EMPTY = new byte[0];
+    /** Why a closed instance refuses calls when it was closed by its owner (not after a failure). */
+    private static final String CLOSED = "the instance was closed";
     /** Longest binding, namespace or operation name of a host call. */
     static final int MAX_NAME_BYTES = 1024;
     private static final FunctionType VOID_2 = FunctionType.of(List.of(ValType.I32, ValType.I32), List.of());
@@ -62,6 +64,15 @@ final class WapcGuestInstance implements WapcInstance {
     private volatile String closedReason;
     /** Notes host calls and output of the init convention while an image may be taken; else null. */
     private InitRecorder initRecorder;
+    /**
+     * What the {@code wapc} imports of the Chicory instance call: this instance, or, once the Chicory instance
+     * is recycled, the instance that adopted it. Set under the lock; guest code runs only under it.
+     */
+    private ImportTarget target = new ImportTarget(this);
+    /** Where the Chicory instance goes when this instance is closed, or null (it is dropped). */
+    private Recycler recycler;
+    /** Whether the guest's last call (or init) returned normally: no guest code can be half-way through. */
+    private boolean clean;
 
     // per-call protocol state, touched only by the thread holding the lock
     private boolean inCall;
@@ -142,9 +153,58 @@ final class WapcGuestInstance implements WapcInstance {
             this.instance = chicoryInstance;
             this.binding = guestBinding;
             this.guestCall = chicoryInstance.export("__guest_call");
+            this.clean = true;
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Called once by the host instead of {@link #start} for a recycled Chicory instance (scrubbed back to its
+     * module's image): its {@code wapc} imports now call this instance.
+     */
+    void adopt(InstancePool.Pooled pooled, GuestBinding guestBinding) {
+        lock.lock();
+        try {
+            this.instance = pooled.instance;
+            this.binding = guestBinding;
+            this.guestCall = pooled.guestCall;
+            this.target = pooled.target;
+            pooled.target.current = this;
+            this.clean = true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Has the Chicory instance offered for reuse when this instance is closed normally (see {@link Recycler}). */
+    void recycleWith(Recycler r) {
+        lock.lock();
+        try {
+            this.recycler = r;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Takes the Chicory instance of a closed {@link WapcGuestInstance} for reuse. */
+    interface Recycler {
+        /** Scrubs and pools the instance, or drops it. Called without any lock held. */
+        void recycle(InstancePool.Pooled closed);
+    }
+
+    /** The indirection between a Chicory instance's {@code wapc} imports and the instance they serve now. */
+    static final class ImportTarget {
+        WapcGuestInstance current;
+
+        ImportTarget(WapcGuestInstance current) {
+            this.current = current;
+        }
+    }
+
+    /** The Chicory instance, for tests (null once closed). */
+    Instance chicoryInstance() {
+        return instance;
     }
 
     /**
@@ -176,6 +236,7 @@ final class WapcGuestInstance implements WapcInstance {
                     }
                 }
             }
+            clean = true; // a guest that exited (code 0) in init is not recycled: its adapter's binding is not pure
         } finally {
             inCall = false;
             currentOperation = "";
@@ -192,56 +253,80 @@ final class WapcGuestInstance implements WapcInstance {
         }
     }
 
-    /** The nine {@code wapc} imports, bound to this instance's protocol state. */
+    /**
+     * The nine {@code wapc} imports, bound to the protocol state of the instance their {@link ImportTarget}
+     * names (this one until the Chicory instance is recycled).
+     */
     List<HostFunction> wapcImports() {
+        ImportTarget t = target;
         return List.of(
-                new HostFunction("wapc", "__guest_request", VOID_2, (inst, args) -> {
-                    Memory memory = inst.memory();
-                    int opPtr = checkedRange(memory, "__guest_request", args[0], requestOperation.length);
-                    int ptr = checkedRange(memory, "__guest_request", args[1], requestPayload.length);
-                    memory.write(opPtr, requestOperation);
-                    memory.write(ptr, requestPayload);
-                    return null;
-                }),
-                new HostFunction("wapc", "__guest_response", VOID_2, (inst, args) -> {
-                    Memory memory = inst.memory();
-                    String over = overPayloadLimit(memory, "__guest_response", "response", args[0], args[1]);
-                    response = over == null ? read(memory, "__guest_response", args[0], args[1]) : null;
-                    payloadError = over;
-                    return null;
-                }),
-                new HostFunction("wapc", "__guest_error", VOID_2, (inst, args) -> {
-                    Memory memory = inst.memory();
-                    String over = overPayloadLimit(memory, "__guest_error", "error message", args[0], args[1]);
-                    guestError = over != null ? over
-                            : new String(read(memory, "__guest_error", args[0], args[1]), StandardCharsets.UTF_8);
-                    return null;
-                }),
-                new HostFunction("wapc", "__host_call", HOST_CALL, (inst, args) -> {
-                    noteInit("__host_call");
-                    return new long[] {hostCall(inst.memory(), args)};
-                }),
-                new HostFunction("wapc", "__host_response_len", I32_0,
-                        (inst, args) -> new long[] {hostResponse == null ? 0 : hostResponse.length}),
-                new HostFunction("wapc", "__host_response", VOID_1, (inst, args) -> {
-                    if (hostResponse != null) {
-                        write(inst.memory(), "__host_response", args[0], hostResponse);
-                    }
-                    return null;
-                }),
-                new HostFunction("wapc", "__host_error_len", I32_0,
-                        (inst, args) -> new long[] {hostError == null ? 0 : utf8(hostError).length}),
-                new HostFunction("wapc", "__host_error", VOID_1, (inst, args) -> {
-                    if (hostError != null) {
-                        write(inst.memory(), "__host_error", args[0], utf8(hostError));
-                    }
-                    return null;
-                }),
-                new HostFunction("wapc", "__console_log", VOID_2, (inst, args) -> {
-                    noteInit("__console_log");
-                    consoleLog(inst.memory(), args[0], args[1]);
-                    return null;
-                }));
+                new HostFunction("wapc", "__guest_request", VOID_2, (inst, args) -> t.current.guestRequest(inst, args)),
+                new HostFunction("wapc", "__guest_response", VOID_2, (inst, args) -> t.current.guestResponse(inst, args)),
+                new HostFunction("wapc", "__guest_error", VOID_2, (inst, args) -> t.current.guestError(inst, args)),
+                new HostFunction("wapc", "__host_call", HOST_CALL, (inst, args) -> t.current.hostCallImport(inst, args)),
+                new HostFunction("wapc", "__host_response_len", I32_0, (inst, args) -> t.current.hostResponseLen()),
+                new HostFunction("wapc", "__host_response", VOID_1, (inst, args) -> t.current.hostResponse(inst, args)),
+                new HostFunction("wapc", "__host_error_len", I32_0, (inst, args) -> t.current.hostErrorLen()),
+                new HostFunction("wapc", "__host_error", VOID_1, (inst, args) -> t.current.hostErrorImport(inst, args)),
+                new HostFunction("wapc", "__console_log", VOID_2, (inst, args) -> t.current.consoleLogImport(inst, args)));
+    }
+
+    private long[] guestRequest(Instance inst, long[] args) {
+        Memory memory = inst.memory();
+        int opPtr = checkedRange(memory, "__guest_request", args[0], requestOperation.length);
+        int ptr = checkedRange(memory, "__guest_request", args[1], requestPayload.length);
+        memory.write(opPtr, requestOperation);
+        memory.write(ptr, requestPayload);
+        return null;
+    }
+
+    private long[] guestResponse(Instance inst, long[] args) {
+        Memory memory = inst.memory();
+        String over = overPayloadLimit(memory, "__guest_response", "response", args[0], args[1]);
+        response = over == null ? read(memory, "__guest_response", args[0], args[1]) : null;
+        payloadError = over;
+        return null;
+    }
+
+    private long[] guestError(Instance inst, long[] args) {
+        Memory memory = inst.memory();
+        String over = overPayloadLimit(memory, "__guest_error", "error message", args[0], args[1]);
+        guestError = over != null ? over
+                : new String(read(memory, "__guest_error", args[0], args[1]), StandardCharsets.UTF_8);
+        return null;
+    }
+
+    private long[] hostCallImport(Instance inst, long[] args) {
+        noteInit("__host_call");
+        return new long[] {hostCall(inst.memory(), args)};
+    }
+
+    private long[] hostResponseLen() {
+        return new long[] {hostResponse == null ? 0 : hostResponse.length};
+    }
+
+    private long[] hostResponse(Instance inst, long[] args) {
+        if (hostResponse != null) {
+            write(inst.memory(), "__host_response", args[0], hostResponse);
+        }
+        return null;
+    }
+
+    private long[] hostErrorLen() {
+        return new long[] {hostError == null ? 0 : utf8(hostError).length};
+    }
+
+    private long[] hostErrorImport(Instance inst, long[] args) {
+        if (hostError != null) {
+            write(inst.memory(), "__host_error", args[0], utf8(hostError));
+        }
+        return null;
+    }
+
+    private long[] consoleLogImport(Instance inst, long[] args) {
+        noteInit("__console_log");
+        consoleLog(inst.memory(), args[0], args[1]);
+        return null;
     }
 
     /**
@@ -402,16 +487,18 @@ final class WapcGuestInstance implements WapcInstance {
         }
         currentOperation = op;
         inCall = true;
+        clean = false;
     }
 
     private void leave() {
         inCall = false;
         currentOperation = "";
         clearCallState();
-        if (closedReason != null) {
-            release();
-        }
+        InstancePool.Pooled reusable = closedReason != null ? release() : null;
         lock.unlock();
+        if (reusable != null) {
+            recycler.recycle(reusable);
+        }
     }
 
     /**
@@ -441,6 +528,7 @@ final class WapcGuestInstance implements WapcInstance {
         if (failed != null) {
             throw translate(op, failed);
         }
+        clean = true;
         return result;
     }
 
@@ -572,23 +660,36 @@ final class WapcGuestInstance implements WapcInstance {
     @Override
     public void close() {
         if (closedReason == null) {
-            closedReason = "the instance was closed";
+            closedReason = CLOSED;
         }
         // A call in flight on another thread finishes and releases; otherwise release now.
         if (lock.tryLock()) {
+            InstancePool.Pooled reusable;
             try {
-                release();
+                reusable = release();
             } finally {
                 lock.unlock();
+            }
+            if (reusable != null) {
+                recycler.recycle(reusable); // scrubbing, off the lock
             }
         }
     }
 
-    private void release() {
+    /**
+     * Gives back what the instance holds; once only (the Chicory instance is gone afterwards).
+     *
+     * @return the Chicory instance for the {@link #recycler}, when it may be reused: a recycler is set, the
+     *     instance was closed (not after a trap, interrupt or ABI violation) and its last call returned; else null
+     */
+    private InstancePool.Pooled release() {
         if (memoryAccount != null) {
             memoryAccount.releaseAll();
         }
         GuestBinding b = binding;
+        Instance i = instance;
+        InstancePool.Pooled reusable = recycler != null && i != null && clean && CLOSED.equals(closedReason)
+                ? new InstancePool.Pooled(i, guestCall, target) : null;
         binding = null;
         instance = null;
         guestCall = null;
@@ -600,5 +701,6 @@ final class WapcGuestInstance implements WapcInstance {
                 console.log(module, label, "guest adapter failed to close: " + e);
             }
         }
+        return reusable;
     }
 }

@@ -15,9 +15,13 @@ package dev.kelpie.wapc;
  *     ({@code table.grow} returns -1 past it)
  * @param memoryImages whether instances of a module whose initialisation is deterministic are restored from
  *     an image of an initialised instance instead of running init again
+ * @param instancePoolSize how many closed instances of one module (per guest adapter and memory cap) are kept,
+ *     scrubbed back to the module's memory image, for later instances to reuse instead of building one; 0
+ *     turns recycling off. Only with memory images, and only for guests whose adapter binds no imports of
+ *     its own and drives them through {@code __guest_call}
  */
 public record WapcSettings(int defaultMaxMemoryPages, int defaultMaxPayloadBytes, int outputLinesPerSecond,
-        int outputBytesPerSecond, int maxTableEntries, boolean memoryImages) {
+        int outputBytesPerSecond, int maxTableEntries, boolean memoryImages, int instancePoolSize) {
     /** 256 MiB: Kelpie's default guest memory cap. */
     public static final int DEFAULT_MAX_MEMORY_PAGES = 4096;
     /** 1 MiB. */
@@ -29,6 +33,10 @@ public record WapcSettings(int defaultMaxMemoryPages, int defaultMaxPayloadBytes
     public static final int OUTPUT_BURST_SECONDS = 2;
     /** About 1 MiB of heap per instance (a table entry costs the host 8 bytes or more). */
     public static final int DEFAULT_MAX_TABLE_ENTRIES = 100_000;
+    /** Scrubbed instances kept per module (and adapter and memory cap) for reuse. */
+    public static final int DEFAULT_INSTANCE_POOL_SIZE = 32;
+    /** Upper bound of {@link #instancePoolSize()}. */
+    public static final int MAX_INSTANCE_POOL_SIZE = 65536;
 
     public static final WapcSettings DEFAULTS = new WapcSettings(DEFAULT_MAX_MEMORY_PAGES);
 
@@ -46,6 +54,17 @@ public record WapcSettings(int defaultMaxMemoryPages, int defaultMaxPayloadBytes
         if (maxTableEntries < 0) {
             throw new IllegalArgumentException("maxTableEntries must be 0 or more, was " + maxTableEntries);
         }
+        if (instancePoolSize < 0 || instancePoolSize > MAX_INSTANCE_POOL_SIZE) {
+            throw new IllegalArgumentException("instancePoolSize must be 0 (off) to " + MAX_INSTANCE_POOL_SIZE + ", was "
+                    + instancePoolSize);
+        }
+    }
+
+    /** The settings with the default instance pool. */
+    public WapcSettings(int defaultMaxMemoryPages, int defaultMaxPayloadBytes, int outputLinesPerSecond,
+            int outputBytesPerSecond, int maxTableEntries, boolean memoryImages) {
+        this(defaultMaxMemoryPages, defaultMaxPayloadBytes, outputLinesPerSecond, outputBytesPerSecond, maxTableEntries,
+                memoryImages, DEFAULT_INSTANCE_POOL_SIZE);
     }
 
     /** The settings with memory images on. */
@@ -63,22 +82,28 @@ public record WapcSettings(int defaultMaxMemoryPages, int defaultMaxPayloadBytes
 
     public WapcSettings withMaxPayloadBytes(int bytes) {
         return new WapcSettings(defaultMaxMemoryPages, bytes, outputLinesPerSecond, outputBytesPerSecond, maxTableEntries,
-                memoryImages);
+                memoryImages, instancePoolSize);
     }
 
     public WapcSettings withOutputRate(int linesPerSecond, int bytesPerSecond) {
         return new WapcSettings(defaultMaxMemoryPages, defaultMaxPayloadBytes, linesPerSecond, bytesPerSecond,
-                maxTableEntries, memoryImages);
+                maxTableEntries, memoryImages, instancePoolSize);
     }
 
     public WapcSettings withMaxTableEntries(int entries) {
         return new WapcSettings(defaultMaxMemoryPages, defaultMaxPayloadBytes, outputLinesPerSecond,
-                outputBytesPerSecond, entries, memoryImages);
+                outputBytesPerSecond, entries, memoryImages, instancePoolSize);
     }
 
     /** Memory images on or off (off: every instance runs its module's init). */
     public WapcSettings withMemoryImages(boolean on) {
         return new WapcSettings(defaultMaxMemoryPages, defaultMaxPayloadBytes, outputLinesPerSecond,
-                outputBytesPerSecond, maxTableEntries, on);
+                outputBytesPerSecond, maxTableEntries, on, instancePoolSize);
+    }
+
+    /** Another instance pool size per module (0: no recycling). */
+    public WapcSettings withInstancePoolSize(int size) {
+        return new WapcSettings(defaultMaxMemoryPages, defaultMaxPayloadBytes, outputLinesPerSecond,
+                outputBytesPerSecond, maxTableEntries, memoryImages, size);
     }
 }
