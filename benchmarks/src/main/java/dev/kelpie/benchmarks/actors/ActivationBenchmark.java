@@ -74,12 +74,13 @@ public class ActivationBenchmark {
     }
 
     /**
-     * The waPC host's {@code instance_pool_size} for the runtimes with recycling on: the default (32), or as
-     * large as a batch (200 actors are active at once, then passivated: a pool of 32 serves 32 of the next 200).
+     * The waPC host's {@code instance_pool_size} for the runtimes with recycling on: the default (256, with the
+     * host-wide bound of 64 MiB on what pools hold), or a smaller one such as 32 (200 actors are active at once,
+     * then passivated: a pool of 32 serves 32 of the next 200).
      */
     @State(Scope.Benchmark)
     public static class Pool {
-        @Param({"32"})
+        @Param({"256"})
         public int poolSize;
     }
 

@@ -43,7 +43,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code activateWithoutRecycling}: images on, instance recycling off ({@code instance_pool_size=0});
  *   <li>{@code activatePassivate} and {@code activatePassivateWithoutRecycling}: the first message to 200
  *       new actors and their passivation, both measured (recycling scrubs on the passivating thread);
- *   <li>{@code (pool 256)}: the same with a pool as large as a batch (a pool of 32 serves 32 of the next 200).
+ *   <li>{@code (pool 32)}: the same with a pool smaller than a batch (it serves 32 of the next 200; the default,
+ *       256, serves them all).
  * </ul>
  * {@code memory}: the two memories alone under the same raw host, see {@link #memoryCases()}.
  * Echo ({@code 4096} and {@code 65536} bytes; one op = one call on one instance): Kelpie and
@@ -155,7 +156,7 @@ public final class CpuTimeProbe {
                 Guests.check(raw.call(echo, payload).length == payload.length, "echo");
             }
         }));
-        for (int pool : new int[] {0, WapcSettings.DEFAULT_INSTANCE_POOL_SIZE, 256}) {
+        for (int pool : new int[] {0, 32, WapcSettings.DEFAULT_INSTANCE_POOL_SIZE}) {
             ActorBench runtime = new ActorBench(new InMemoryStateStore(),
                     ActorBench.settings().withMaxActiveActors(1_000_000), WapcSettings.DEFAULTS.withInstancePoolSize(pool));
             runtime.deploy("testbed", testbed);

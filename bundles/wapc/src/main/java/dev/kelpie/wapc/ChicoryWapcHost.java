@@ -81,6 +81,11 @@ public final class ChicoryWapcHost implements WapcHost {
                 + " their own (Rust, C, Zig; not AssemblyScript, WASI, Go, Python). Bounds the pool's memory:"
                 + " at most this many image-sized instances per module (0: no recycling)")
         int instance__pool__size() default WapcSettings.DEFAULT_INSTANCE_POOL_SIZE;
+
+        @AttributeDefinition(description = "Bytes of linear memory all pooled instances of the host hold together"
+                + " (64 MiB by default, at most an eighth of the JVM's maximum heap); a closed instance that would pass"
+                + " it is dropped instead of pooled")
+        long instance__pool__bytes() default WapcSettings.DEFAULT_INSTANCE_POOL_BYTES;
     }
 
     private final WapcSettings settings;
@@ -94,12 +99,13 @@ public final class ChicoryWapcHost implements WapcHost {
     public ChicoryWapcHost(Config config) {
         this(new WapcSettings(config.max__memory__pages(), config.max__payload__bytes(),
                 config.output__lines__per__second(), config.output__bytes__per__second(), config.max__table__entries(),
-                config.memory__images(), config.instance__pool__size()));
+                config.memory__images(), config.instance__pool__size(), config.instance__pool__bytes()));
     }
 
     public ChicoryWapcHost(WapcSettings settings) {
         this.settings = settings;
-        this.prepared = new ModulePreparations(settings.memoryImages() ? settings.instancePoolSize() : 0);
+        this.prepared = new ModulePreparations(settings.memoryImages() ? settings.instancePoolSize() : 0,
+                Math.min(settings.instancePoolBytes(), Runtime.getRuntime().maxMemory() / 8)); // a small heap pools less
     }
 
     /** Stops the call-timeout timer; later calls with a timeout are refused. */
@@ -227,6 +233,11 @@ public final class ChicoryWapcHost implements WapcHost {
     /** The instance pools of a compiled module (per adapter and memory cap); for tests. */
     List<InstancePool> pools(CompiledModule compiled) {
         return prepared.pools((ChicoryModule) compiled);
+    }
+
+    /** The bytes of linear memory all pooled instances hold together; for tests. */
+    long pooledBytes() {
+        return prepared.pooledBytes();
     }
 
     /** Modules the host holds preparations (link plans, images) for; for tests. */
@@ -400,6 +411,7 @@ public final class ChicoryWapcHost implements WapcHost {
                 scrubbed = false;
             }
             if (scrubbed) {
+                closed.bytes = closed.memory.ownBytes();
                 pool.offer(closed);
             }
         };

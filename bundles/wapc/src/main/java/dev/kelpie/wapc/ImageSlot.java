@@ -11,8 +11,8 @@ final class ImageSlot {
     /** Closed instances scrubbed back to the image, for reuse (capacity 0: none are kept). */
     private final InstancePool pool;
 
-    ImageSlot(int poolSize) {
-        this.pool = new InstancePool(poolSize);
+    ImageSlot(int poolSize, InstancePool.Bytes poolBytes) {
+        this.pool = new InstancePool(poolSize, poolBytes);
     }
 
     InstancePool pool() {

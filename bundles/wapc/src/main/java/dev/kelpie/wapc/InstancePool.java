@@ -4,22 +4,61 @@ import com.dylibso.chicory.runtime.ExportFunction;
 import com.dylibso.chicory.runtime.Instance;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Closed instances of one module (for one guest adapter and memory cap), scrubbed back to the module's
- * {@link MemoryImage}, waiting to serve a new instance instead of one built by Chicory. Bounded: an
- * instance offered to a full pool is dropped. Lock-free; the last one in is the first out (its blocks are
+ * {@link MemoryImage}, waiting to serve a new instance instead of one built by Chicory. Bounded twice: by a
+ * count per pool, and by the bytes of linear memory all pools of a host hold together ({@link Bytes}); an
+ * instance offered past either is dropped. Lock-free; the last one in is the first out (its blocks are
  * the likeliest to be in a cache). A pooled instance holds no actor's data and no memory-budget reservation.
  */
 final class InstancePool {
     private final int capacity;
+    private final Bytes bytes;
     private final ConcurrentLinkedDeque<Pooled> idle = new ConcurrentLinkedDeque<>();
     private final AtomicInteger size = new AtomicInteger();
     /** Runs right after a successful {@link #take}; for tests that force an interleaving. */
     volatile Runnable afterTake;
 
-    InstancePool(int capacity) {
+    InstancePool(int capacity, Bytes bytes) {
         this.capacity = capacity;
+        this.bytes = bytes;
+    }
+
+    InstancePool(int capacity) {
+        this(capacity, new Bytes(Long.MAX_VALUE));
+    }
+
+    /** The bytes all pools of one host may hold together, and what they hold. */
+    static final class Bytes {
+        private final long limit;
+        private final AtomicLong held = new AtomicLong();
+
+        Bytes(long limit) {
+            this.limit = limit;
+        }
+
+        boolean hasRoom() {
+            return held.get() < limit;
+        }
+
+        boolean reserve(long n) {
+            if (held.addAndGet(n) > limit) {
+                held.addAndGet(-n);
+                return false;
+            }
+            return true;
+        }
+
+        void release(long n) {
+            held.addAndGet(-n);
+        }
+
+        /** What the pooled instances hold now. */
+        long held() {
+            return held.get();
+        }
     }
 
     /** A scrubbed instance, or null when none waits. Each pooled instance is handed out once. */
@@ -27,6 +66,7 @@ final class InstancePool {
         Pooled p = idle.pollFirst();
         if (p != null) {
             size.decrementAndGet();
+            bytes.release(p.bytes);
             Runnable hook = afterTake;
             if (hook != null) {
                 hook.run();
@@ -37,7 +77,7 @@ final class InstancePool {
 
     /** Whether an offer could be kept now (to skip scrubbing an instance a full pool would drop). */
     boolean hasRoom() {
-        return size.get() < capacity;
+        return size.get() < capacity && bytes.hasRoom();
     }
 
     /** Keeps a scrubbed instance; false (dropped) when the pool is full. */
@@ -46,8 +86,19 @@ final class InstancePool {
             size.decrementAndGet();
             return false;
         }
+        if (!bytes.reserve(p.bytes)) {
+            size.decrementAndGet();
+            return false;
+        }
         idle.offerFirst(p);
         return true;
+    }
+
+    /** Drops every pooled instance (its module or adapter went away), giving back the bytes they held. */
+    void drain() {
+        for (Pooled p; (p = take()) != null; ) {
+            // dropped: the garbage collector takes it
+        }
     }
 
     /** Instances waiting. */
@@ -64,6 +115,8 @@ final class InstancePool {
         final PagedMemory memory;
         final ExportFunction guestCall;
         final WapcGuestInstance.ImportTarget target;
+        /** The memory's own blocks when it was offered (after the scrub), counted against {@link Bytes}. */
+        long bytes;
 
         Pooled(Instance instance, ExportFunction guestCall, WapcGuestInstance.ImportTarget target) {
             this.instance = instance;

@@ -20,10 +20,21 @@ final class ModulePreparations {
     private final Map<Key, Prepared> modules = new ConcurrentHashMap<>();
     private final ReferenceQueue<ChicoryModule> dropped = new ReferenceQueue<>();
     private final int poolSize;
+    private final InstancePool.Bytes poolBytes;
 
-    /** @param poolSize the capacity of each image slot's instance pool */
-    ModulePreparations(int poolSize) {
+    /**
+     * @param poolSize the capacity of each image slot's instance pool
+     * @param poolBytes the bytes all pools hold together at most
+     */
+    ModulePreparations(int poolSize, long poolBytes) {
         this.poolSize = poolSize;
+        this.poolBytes = new InstancePool.Bytes(poolBytes);
+    }
+
+    /** What all pooled instances hold now; for tests. */
+    long pooledBytes() {
+        expunge();
+        return poolBytes.held();
     }
 
     /** The preparations of one module, created empty on first use. */
@@ -33,7 +44,7 @@ final class ModulePreparations {
         if (p != null) {
             return p;
         }
-        return modules.computeIfAbsent(new Key(module, dropped), k -> new Prepared(module.descriptor(), poolSize));
+        return modules.computeIfAbsent(new Key(module, dropped), k -> new Prepared(module.descriptor(), poolSize, poolBytes));
     }
 
     /** Forgets everything prepared for an adapter that went away (its plans and images name its functions). */
@@ -77,7 +88,10 @@ final class ModulePreparations {
 
     private void expunge() {
         for (Reference<? extends ChicoryModule> r; (r = dropped.poll()) != null; ) {
-            modules.remove(r);
+            Prepared gone = modules.remove(r);
+            if (gone != null) {
+                gone.drain();
+            }
         }
     }
 
@@ -114,10 +128,17 @@ final class ModulePreparations {
         private final Map<Object, PerAdapter> adapters = new ConcurrentHashMap<>();
         private volatile String lastImageStatus = "-";
         private final int poolSize;
+        private final InstancePool.Bytes poolBytes;
 
-        Prepared(ModuleDescriptor descriptor, int poolSize) {
+        Prepared(ModuleDescriptor descriptor, int poolSize, InstancePool.Bytes poolBytes) {
             this.descriptor = descriptor;
             this.poolSize = poolSize;
+            this.poolBytes = poolBytes;
+        }
+
+        /** Drops the pooled instances of every adapter. */
+        void drain() {
+            adapters.values().forEach(PerAdapter::drain);
         }
 
         ModuleDescriptor descriptor() {
@@ -125,11 +146,14 @@ final class ModulePreparations {
         }
 
         PerAdapter adapter(GuestAdapter adapter) {
-            return adapters.computeIfAbsent(adapter == null ? NO_ADAPTER : adapter, a -> new PerAdapter(poolSize));
+            return adapters.computeIfAbsent(adapter == null ? NO_ADAPTER : adapter, a -> new PerAdapter(poolSize, poolBytes));
         }
 
         void forget(GuestAdapter adapter) {
-            adapters.remove(adapter);
+            PerAdapter gone = adapters.remove(adapter);
+            if (gone != null) {
+                gone.drain();
+            }
         }
 
         String imageStatus() {
@@ -148,13 +172,19 @@ final class ModulePreparations {
         volatile LinkPlan plan;
         private final Map<Integer, ImageSlot> slots = new ConcurrentHashMap<>();
         private final int poolSize;
+        private final InstancePool.Bytes poolBytes;
 
-        PerAdapter(int poolSize) {
+        PerAdapter(int poolSize, InstancePool.Bytes poolBytes) {
             this.poolSize = poolSize;
+            this.poolBytes = poolBytes;
         }
 
         ImageSlot slot(int maxPages) {
-            return slots.computeIfAbsent(maxPages, m -> new ImageSlot(poolSize));
+            return slots.computeIfAbsent(maxPages, m -> new ImageSlot(poolSize, poolBytes));
+        }
+
+        void drain() {
+            slots.values().forEach(s -> s.pool().drain());
         }
     }
 }

@@ -19,9 +19,12 @@ package dev.kelpie.wapc;
  *     scrubbed back to the module's memory image, for later instances to reuse instead of building one; 0
  *     turns recycling off. Only with memory images, and only for guests whose adapter binds no imports of
  *     its own and drives them through {@code __guest_call}
+ * @param instancePoolBytes bound on the memory all pooled instances of this host hold together (the blocks of
+ *     linear memory they own); an instance that would pass it is dropped instead of pooled
  */
 public record WapcSettings(int defaultMaxMemoryPages, int defaultMaxPayloadBytes, int outputLinesPerSecond,
-        int outputBytesPerSecond, int maxTableEntries, boolean memoryImages, int instancePoolSize) {
+        int outputBytesPerSecond, int maxTableEntries, boolean memoryImages, int instancePoolSize,
+        long instancePoolBytes) {
     /** 256 MiB: Kelpie's default guest memory cap. */
     public static final int DEFAULT_MAX_MEMORY_PAGES = 4096;
     /** 1 MiB. */
@@ -34,7 +37,9 @@ public record WapcSettings(int defaultMaxMemoryPages, int defaultMaxPayloadBytes
     /** About 1 MiB of heap per instance (a table entry costs the host 8 bytes or more). */
     public static final int DEFAULT_MAX_TABLE_ENTRIES = 100_000;
     /** Scrubbed instances kept per module (and adapter and memory cap) for reuse. */
-    public static final int DEFAULT_INSTANCE_POOL_SIZE = 32;
+    public static final int DEFAULT_INSTANCE_POOL_SIZE = 256;
+    /** 64 MiB for all pools of a host together. */
+    public static final long DEFAULT_INSTANCE_POOL_BYTES = 64L * 1024 * 1024;
     /** Upper bound of {@link #instancePoolSize()}. */
     public static final int MAX_INSTANCE_POOL_SIZE = 65536;
 
@@ -58,6 +63,16 @@ public record WapcSettings(int defaultMaxMemoryPages, int defaultMaxPayloadBytes
             throw new IllegalArgumentException("instancePoolSize must be 0 (off) to " + MAX_INSTANCE_POOL_SIZE + ", was "
                     + instancePoolSize);
         }
+        if (instancePoolBytes < 0) {
+            throw new IllegalArgumentException("instancePoolBytes must be 0 (off) or more, was " + instancePoolBytes);
+        }
+    }
+
+    /** The settings with the default bound on the pools' memory. */
+    public WapcSettings(int defaultMaxMemoryPages, int defaultMaxPayloadBytes, int outputLinesPerSecond,
+            int outputBytesPerSecond, int maxTableEntries, boolean memoryImages, int instancePoolSize) {
+        this(defaultMaxMemoryPages, defaultMaxPayloadBytes, outputLinesPerSecond, outputBytesPerSecond, maxTableEntries,
+                memoryImages, instancePoolSize, DEFAULT_INSTANCE_POOL_BYTES);
     }
 
     /** The settings with the default instance pool. */
@@ -82,28 +97,34 @@ public record WapcSettings(int defaultMaxMemoryPages, int defaultMaxPayloadBytes
 
     public WapcSettings withMaxPayloadBytes(int bytes) {
         return new WapcSettings(defaultMaxMemoryPages, bytes, outputLinesPerSecond, outputBytesPerSecond, maxTableEntries,
-                memoryImages, instancePoolSize);
+                memoryImages, instancePoolSize, instancePoolBytes);
     }
 
     public WapcSettings withOutputRate(int linesPerSecond, int bytesPerSecond) {
         return new WapcSettings(defaultMaxMemoryPages, defaultMaxPayloadBytes, linesPerSecond, bytesPerSecond,
-                maxTableEntries, memoryImages, instancePoolSize);
+                maxTableEntries, memoryImages, instancePoolSize, instancePoolBytes);
     }
 
     public WapcSettings withMaxTableEntries(int entries) {
         return new WapcSettings(defaultMaxMemoryPages, defaultMaxPayloadBytes, outputLinesPerSecond,
-                outputBytesPerSecond, entries, memoryImages, instancePoolSize);
+                outputBytesPerSecond, entries, memoryImages, instancePoolSize, instancePoolBytes);
     }
 
     /** Memory images on or off (off: every instance runs its module's init). */
     public WapcSettings withMemoryImages(boolean on) {
         return new WapcSettings(defaultMaxMemoryPages, defaultMaxPayloadBytes, outputLinesPerSecond,
-                outputBytesPerSecond, maxTableEntries, on, instancePoolSize);
+                outputBytesPerSecond, maxTableEntries, on, instancePoolSize, instancePoolBytes);
     }
 
     /** Another instance pool size per module (0: no recycling). */
     public WapcSettings withInstancePoolSize(int size) {
         return new WapcSettings(defaultMaxMemoryPages, defaultMaxPayloadBytes, outputLinesPerSecond,
-                outputBytesPerSecond, maxTableEntries, memoryImages, size);
+                outputBytesPerSecond, maxTableEntries, memoryImages, size, instancePoolBytes);
+    }
+
+    /** Another bound on the memory all pooled instances hold together (0: nothing is pooled). */
+    public WapcSettings withInstancePoolBytes(long bytes) {
+        return new WapcSettings(defaultMaxMemoryPages, defaultMaxPayloadBytes, outputLinesPerSecond,
+                outputBytesPerSecond, maxTableEntries, memoryImages, instancePoolSize, bytes);
     }
 }

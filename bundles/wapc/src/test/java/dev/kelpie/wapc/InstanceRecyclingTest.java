@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Memory;
 import dev.kelpie.api.module.CompiledModule;
 import dev.kelpie.api.wapc.GuestCallException;
 import dev.kelpie.api.wapc.InstanceOptions;
@@ -259,6 +260,27 @@ class InstanceRecyclingTest {
         }
         open.forEach(WapcInstance::close);
         assertThat(pooled()).isEqualTo(4);
+    }
+
+    @Test
+    void allPoolsOfAHostHoldAtMostTheirBytesAndGiveThemBackWhenTaken() {
+        ChicoryWapcHost bounded = new ChicoryWapcHost(WapcSettings.DEFAULTS.withInstancePoolSize(16)
+                .withInstancePoolBytes(2L * Memory.PAGE_SIZE));
+        bounded.setConsole(new RecordingConsole());
+        List<WapcInstance> open = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            WapcInstance w = start(bounded, module, InstanceOptions.labelled("w" + i));
+            w.invoke("p", secret()); // owns its page from here on
+            open.add(w);
+        }
+        open.forEach(WapcInstance::close);
+        assertThat(bounded.pools(module).stream().mapToInt(InstancePool::size).sum())
+                .as("two instances of one written page each fill 2 pages' worth").isEqualTo(2);
+        assertThat(bounded.pooledBytes()).isEqualTo(2L * Memory.PAGE_SIZE);
+        start(bounded, module, InstanceOptions.labelled("x"));
+        assertThat(bounded.pooledBytes()).isEqualTo(Memory.PAGE_SIZE);
+        start(bounded, module, InstanceOptions.labelled("y"));
+        assertThat(bounded.pooledBytes()).isZero();
     }
 
     @Test
