@@ -66,10 +66,11 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * <p>Every command returns the text to print; every failure is a {@link CommandException} whose one-line
  * message names what was wrong. The class is plain Java (usable without OSGi: construct it with a registry,
  * runtime, waPC host and module deployer); in OSGi it is a Declarative Services component that Gogo finds by its
- * {@code osgi.command.*} properties. Gogo's own {@code install} command ({@code felix:install}) has the
+ * {@code osgi.command.*} properties, immediate: created once when its references are there and kept (a delayed
+ * one nobody holds between commands would be created for every command Gogo runs and dropped after it). Gogo's own {@code install} command ({@code felix:install}) has the
  * same name: type {@code kelpie:install} (and {@code kelpie:uninstall}) to be sure to get these.
  */
-@Component(service = Object.class, property = {
+@Component(service = Object.class, immediate = true, property = {
     KelpieCommands.SCOPE_PROPERTY + "=" + KelpieCommands.SCOPE,
     "osgi.command.function=install",
     "osgi.command.function=uninstall",
@@ -402,25 +403,28 @@ public final class KelpieCommands {
             ActorId actor = actorId(type, id);
             byte[] request = payload(payload);
             String op = operation == null ? "" : operation;
+            // an activation and a turn have one invocation timeout each; with the runtime's defaults (30 s, and
+            // an allowance of 30 s) this is what ActorRef.call waits, and long enough for the runtime to run an
+            // idle actor's turn on this thread (its caller-runs path): no hand-off to a worker and back
             Duration wait = runtime.type(actor.type()).map(t -> t.limits().invocationTimeout())
-                    .orElse(runtime.defaultLimits().invocationTimeout()).plus(invokeAllowance);
+                    .orElse(runtime.defaultLimits().invocationTimeout()).multipliedBy(2).plus(invokeAllowance);
             byte[] response;
             try {
-                response = runtime.ref(actor).invoke(op, request).toCompletableFuture()
-                        .get(wait.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (TimeoutException e) {
-                throw new CommandException("invoke: no answer from actor " + actor + ", operation '" + op + "' within "
-                        + duration(wait) + " (its type's invocation timeout plus " + duration(invokeAllowance)
-                        + " for queueing); the message may still run");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new CommandException("invoke: interrupted while waiting for actor " + actor + ", operation '" + op
-                        + "'; the message may still run");
-            } catch (ExecutionException | CompletionException e) {
-                Throwable cause = e.getCause() == null ? e : e.getCause();
-                if (cause instanceof ActorInvocationException) {
-                    throw new CommandException(cause.getMessage());
+                response = runtime.ref(actor).call(op, request, wait);
+            } catch (ActorInvocationException e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new CommandException("invoke: interrupted while waiting for actor " + actor + ", operation '"
+                            + op + "'; the message may still run");
                 }
+                if (e.reason() == ActorInvocationException.Reason.TIMEOUT && e.getCause() == null) {
+                    // the wait ran out (a turn's own timeout is the actor's failure, handed on as the cause)
+                    throw new CommandException("invoke: no answer from actor " + actor + ", operation '" + op + "' within "
+                            + duration(wait) + " (twice its type's invocation timeout, for the activation and the turn,"
+                            + " plus " + duration(invokeAllowance) + " for queueing); the message may still run");
+                }
+                throw new CommandException(e.getMessage());
+            } catch (CompletionException e) {
+                Throwable cause = e.getCause() == null ? e : e.getCause();
                 throw new CommandException("invoke failed: actor " + actor + ", operation '" + op + "': " + describe(cause));
             }
             rememberOperation(actor.type(), op);

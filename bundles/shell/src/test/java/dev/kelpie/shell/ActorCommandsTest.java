@@ -187,6 +187,23 @@ class ActorCommandsTest extends ShellTestSupport {
         assertThat(out.lines()).anyMatch(l -> l.matches("tb +testbed\\.wasm@[0-9a-f]{12} +30s +256MiB +10000 +core"));
     }
     @Test
+    void invokeRunsAnIdleWasmActorsTurnOnTheCallingThread() {
+        // the runtime's caller-runs path: no hand-off to a worker and back (the first call after a start
+        // would otherwise also wait for the pool to start its first worker thread)
+        use(dev.kelpie.embedded.Kelpie.builder()
+                .hostFunction("probe", "thread", call -> Thread.currentThread().getName().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .build());
+        kelpie.deploy("probed", kelpie.load("testbed.wasm", resource(TESTBED)), kelpie.actors().defaultLimits(),
+                java.util.Set.of("probe"));
+        String caller = Thread.currentThread().getName();
+        assertThat(run("kelpie:invoke probed p host_call 'kelpie\\nprobe\\nthread\\n'",
+                () -> sh.invoke("probed", "p", "host_call", "kelpie\nprobe\nthread\n"))).isEqualTo(caller);
+        // a turn that fails is the actor's failure, not a missing answer
+        assertThat(fails("kelpie:invoke probed p fail boom", () -> sh.invoke("probed", "p", "fail", "boom")))
+                .isEqualTo("actor error: actor probed:p, operation 'fail': guest failed: boom");
+    }
+
+    @Test
     @org.junit.jupiter.api.Timeout(20)
     void invokeWaitsAtMostTheInvocationTimeoutPlusAnAllowance() throws Exception {
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
@@ -205,8 +222,9 @@ class ActorCommandsTest extends ShellTestSupport {
         long start = System.nanoTime();
         try {
             assertThat(fails("kelpie:invoke stuck s1 op", () -> sh.invoke("stuck", "s1", "op")))
-                    .isEqualTo("invoke: no answer from actor stuck:s1, operation 'op' within 500ms (its type's "
-                            + "invocation timeout plus 300ms for queueing); the message may still run");
+                    .isEqualTo("invoke: no answer from actor stuck:s1, operation 'op' within 700ms (twice its type's "
+                            + "invocation timeout, for the activation and the turn, plus 300ms for queueing); the message "
+                            + "may still run");
             assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(java.time.Duration.ofSeconds(5));
         } finally {
             release.countDown();

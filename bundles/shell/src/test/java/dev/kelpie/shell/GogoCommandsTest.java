@@ -45,6 +45,9 @@ class GogoCommandsTest extends ShellTestSupport {
         }
         assertThat(scope).isEqualTo("kelpie");
         assertThat(functions).containsExactlyElementsOf(KelpieCommands.FUNCTIONS);
+        // immediate: created once and kept, not created for each command Gogo runs and dropped after it
+        // (SCR's lot for a delayed component that nobody holds between uses)
+        assertThat(doc.getDocumentElement().getAttribute("immediate")).isEqualTo("true");
         List<String> references = new ArrayList<>();
         NodeList refs = doc.getElementsByTagName("reference");
         for (int i = 0; i < refs.getLength(); i++) {
