@@ -19,7 +19,8 @@
 # part of it (the sum of every module's install time, ModuleDescriptor.compileMillis: parse, validate and
 # compile or load the code); the first kelpie:invoke of echo-rust after the start (an activation and a
 # call) and the second, measured in Gogo with System.nanoTime, minus the time Gogo takes between two
-# nanoTime calls with nothing between them. The one-minute load average is recorded before every run; its
+# nanoTime calls with nothing between them; and the first call as the runtime measured it (its per-type
+# latency, from the message's admission to its answer: the activation and the turn, without Gogo and the shell). The one-minute load average is recorded before every run; its
 # median per variant is printed with the figures (the machine is shared: a quiet run has a load below 1).
 #
 #   benchmarks/startup.sh [RUNS] [VARIANT...]      default 5 runs of floor compile cold warm shipped
@@ -71,9 +72,9 @@ setup() { # variant
   fi
 }
 
-CALLS='c = ((new java.lang.Object) getClass); s = ($c forName java.lang.System); t0 = ($s nanoTime); t1 = ($s nanoTime); kelpie:invoke echo-rust a echo hi; t2 = ($s nanoTime); kelpie:invoke echo-rust a echo hi; t3 = ($s nanoTime); echo "TIMES $t0 $t1 $t2 $t3"; ctx = $.context; r = ($ctx getService ($ctx getServiceReference dev.kelpie.api.module.ModuleRegistry)); each ($r list) { echo INSTALL ($it compileMillis) }'
+CALLS='c = ((new java.lang.Object) getClass); s = ($c forName java.lang.System); ctx = $.context; rt = ($ctx getService ($ctx getServiceReference dev.kelpie.api.actor.ActorRuntime)); t0 = ($s nanoTime); t1 = ($s nanoTime); kelpie:invoke echo-rust a echo hi; t2 = ($s nanoTime); inside = ((($rt stats echo-rust) get) maxMicros); t2b = ($s nanoTime); kelpie:invoke echo-rust a echo hi; t3 = ($s nanoTime); echo "TIMES $t0 $t1 $t2 $t2b $t3 $inside"; ctx = $.context; r = ($ctx getService ($ctx getServiceReference dev.kelpie.api.module.ModuleRegistry)); each ($r list) { echo INSTALL ($it compileMillis) }'
 
-run() { # variant -> "ready_ms first_us second_us install_ms"
+run() { # variant -> "ready_ms first_us second_us install_ms inside_us"
   local home=$WORK/$1 out v=${1#base-}
   case $v in cold|shipped|go-shipped|go-compile|compile) rm -rf "$home/data" ;; esac
   if [[ $v == floor ]]; then
@@ -85,14 +86,14 @@ run() { # variant -> "ready_ms first_us second_us install_ms"
   ready=$(sed -n 's/.*Kelpie ready in \([0-9]*\) ms.*/\1/p' <<<"$out" | head -1)
   [[ -n $ready ]] || { echo "variant $v did not get ready:" >&2; echo "$out" | tail -20 >&2; exit 1; }
   if [[ $v == floor ]]; then
-    echo "$ready - - -"
+    echo "$ready - - - -"
   else
-    read -r t0 t1 t2 t3 < <(sed -n 's/.*TIMES \([0-9]*\) \([0-9]*\) \([0-9]*\) \([0-9]*\).*/\1 \2 \3 \4/p' <<<"$out")
+    read -r t0 t1 t2 t2b t3 inside < <(sed -n 's/.*TIMES \([0-9]*\) \([0-9]*\) \([0-9]*\) \([0-9]*\) \([0-9]*\) \([0-9]*\).*/\1 \2 \3 \4 \5 \6/p' <<<"$out")
     [[ -n ${t3:-} ]] || { echo "variant $v: no call timings:" >&2; echo "$out" | tail -20 >&2; exit 1; }
     local gap=$((t1 - t0))
     local installs
     installs=$(awk '/^INSTALL [0-9]+/ { sum += $2 } END { print sum + 0 }' <<<"$out")
-    echo "$ready $(((t2 - t1 - gap) / 1000)) $(((t3 - t2 - gap) / 1000)) $installs"
+    echo "$ready $(((t2 - t1 - gap) / 1000)) $(((t3 - t2b - gap) / 1000)) $installs $inside"
   fi
 }
 
@@ -102,7 +103,9 @@ for ((i = 1; i <= RUNS; i++)); do
   for v in "${VARIANTS[@]}"; do
     load=$(cut -d' ' -f1 /proc/loadavg)
     r=$(run "$v")
-    echo "run $i $v $r $load" | tee -a "$WORK/results"
+    read -r ready first second installs inside <<<"$r"
+    # the load last but one, as before; the first call inside the runtime last
+    echo "run $i $v $ready $first $second $installs $load $inside" | tee -a "$WORK/results"
   done
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -123,14 +126,14 @@ def ratio(x, y):
     return f"{x / y:.2f}" if x and y else "-"
 dash = lambda x: "-" if x is None else f"{x:.0f}"
 print()
-print("| variant | runs | load, median | ready, median ms | / floor | / compile | module installs, median sum ms | / compile | first call, median µs | second call, median µs |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+print("| variant | runs | load, median | ready, median ms | / floor | / compile | module installs, median sum ms | / compile | first call, median µs | second call, median µs | first call inside the runtime, median µs |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
 for v in variants:
     ready, inst = med(v, 3), med(v, 6)
     n = sum(1 for r in rows if r[2] == v)
     print(f"| {v} | {n} | {med(v, 7):.1f} | {dash(ready)} | {ratio(ready, ref(v, 'floor', 3))} | "
           f"{ratio(ready, ref(v, 'compile', 3))} | {dash(inst)} | {ratio(inst, ref(v, 'compile', 6))} | "
-          f"{dash(med(v, 4))} | {dash(med(v, 5))} |")
+          f"{dash(med(v, 4))} | {dash(med(v, 5))} | {dash(med(v, 8))} |")
 print()
 for v in variants:
     if v.startswith("base-") and v[5:] in variants:
