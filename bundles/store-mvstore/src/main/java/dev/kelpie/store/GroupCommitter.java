@@ -32,6 +32,13 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li><b>Failure is final.</b> A write that fails fails its group and every group queued behind it,
  *       and the store refuses everything after it ({@link #failure}): turns queued or running may have
  *       read the lost changes, so nothing may be built on them.</li>
+ *   <li><b>Linger.</b> When the last write held at least {@value #BUSY_TURNS} turns (the store is busy), the
+ *       committer waits before taking the next group for as long as turns keep arriving: slice by slice
+ *       ({@code lingerSliceNanos}), until a slice passes without a new turn, at most {@code lingerNanos}
+ *       in all, and never while the queue is over half its byte limit or a turn waits for room. Bigger
+ *       groups mean fewer {@code MVStore.commit()}s (each costs about as much as a hundred turns' puts),
+ *       and the parked committer leaves the CPU to the workers that produce the turns. A lone turn after
+ *       a quiet spell never waits: it is written at once.</li>
  *   <li><b>Bounds.</b> A group's future fails once it has waited {@code commitTimeout} (the changes may
  *       still reach the file); {@link #submit} waits at most that long for room when more than
  *       {@code maxPendingBytes} wait to be written; {@link #close} waits at most that long for the
@@ -41,7 +48,10 @@ import java.util.concurrent.locks.ReentrantLock;
 final class GroupCommitter {
     /** What the committer calls; runs on the committer thread only. */
     interface Writer {
-        /** Applies the changes in order and makes them durable with one commit, or throws. */
+        /**
+         * Applies the changes (at most one per key: the newest of the group) and makes them durable with one
+         * commit, or throws.
+         */
         void write(List<StateKeys.Change> changes);
 
         /** Called when no commit came for a while; may fsync what is written but not yet synced. */
@@ -55,13 +65,26 @@ final class GroupCommitter {
     interface Hook {
         /** Before a group is written; may block, or throw to make the write fail. */
         void beforeWrite(List<StateKeys.Change> changes);
+
+        /**
+         * Before each linger slice, without the lock, with the turns queued so far; may submit turns (they
+         * count as arrivals during that slice).
+         */
+        default void beforeLingerSlice(int queuedTurns) {}
     }
+
+    /** A write of at least this many turns marks the store busy: the next group may linger. */
+    static final int BUSY_TURNS = 8;
+    /** How long one linger slice waits for new turns, at most. */
+    static final long DEFAULT_LINGER_SLICE_NANOS = 100_000;
 
     private final String file;
     private final Writer writer;
     private final long commitTimeoutNanos;
     private final long maxPendingBytes;
     private final long idleNanos;
+    private final long lingerNanos;
+    private final long lingerSliceNanos;
     private final ConcurrentSkipListMap<String, StateKeys.Change> overlay = new ConcurrentSkipListMap<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
@@ -69,11 +92,16 @@ final class GroupCommitter {
     private final Thread thread;
     volatile Hook hookForTests;
 
+    /** Turns of the last write (committer thread only). */
+    private int lastWriteTurns;
+
     // under lock
     private ArrayList<StateKeys.Change> pending = new ArrayList<>();
     /** The groups of {@link #pending}: one, unless a group timed out while it waited and a new one began. */
     private ArrayList<Group> pendingGroups = new ArrayList<>();
     private long pendingBytes;
+    /** Turns in {@link #pending}. */
+    private int pendingTurns;
     private boolean closing;
     private volatile RuntimeException failure;
 
@@ -102,8 +130,18 @@ final class GroupCommitter {
      * Starts the committer thread.
      *
      * @param idleNanos when positive, {@link Writer#idle} is called after this long without a commit
+     * @param lingerNanos how long a busy committer waits at most for more turns to join a group; 0 never
      */
-    GroupCommitter(String file, Writer writer, long commitTimeoutNanos, long maxPendingBytes, long idleNanos) {
+    GroupCommitter(String file, Writer writer, long commitTimeoutNanos, long maxPendingBytes, long idleNanos,
+            long lingerNanos) {
+        this(file, writer, commitTimeoutNanos, maxPendingBytes, idleNanos, lingerNanos, DEFAULT_LINGER_SLICE_NANOS);
+    }
+
+    /** As above, with the length of a linger slice (tests make it long, to control arrivals). */
+    GroupCommitter(String file, Writer writer, long commitTimeoutNanos, long maxPendingBytes, long idleNanos,
+            long lingerNanos, long lingerSliceNanos) {
+        this.lingerNanos = Math.max(0, lingerNanos);
+        this.lingerSliceNanos = Math.max(1, lingerSliceNanos);
         this.file = file;
         this.writer = writer;
         this.commitTimeoutNanos = commitTimeoutNanos;
@@ -140,6 +178,7 @@ final class GroupCommitter {
                 pending.add(c);
             }
             pendingBytes += bytes;
+            pendingTurns++;
             Group g = pendingGroups.isEmpty() ? null : pendingGroups.get(pendingGroups.size() - 1);
             if (g == null || g.written.isDone()) {
                 // a group that timed out waiting has failed its turns; later turns get a future of their own
@@ -154,6 +193,34 @@ final class GroupCommitter {
             return g.acknowledged;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Under the lock, on the committer: waits while turns keep arriving (see the class comment). Submits do
+     * not signal while a group is queued, so a slice ends by its timeout (or by {@link #close}).
+     */
+    private void linger() throws InterruptedException {
+        long deadline = System.nanoTime() + lingerNanos;
+        while (!closing && failure == null && pendingBytes <= maxPendingBytes / 2 && !lock.hasWaiters(room)) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            int before = pendingTurns;
+            Hook h = hookForTests;
+            if (h != null) {
+                lock.unlock();
+                try {
+                    h.beforeLingerSlice(before);
+                } finally {
+                    lock.lock();
+                }
+            }
+            work.awaitNanos(Math.min(left, lingerSliceNanos));
+            if (pendingTurns == before) {
+                return; // a slice without a new turn: the burst is over, write now
+            }
         }
     }
 
@@ -244,26 +311,38 @@ final class GroupCommitter {
                     if (pending.isEmpty() || failure != null) {
                         return; // closing with nothing left, or failed
                     }
+                    if (lingerNanos > 0 && lastWriteTurns >= BUSY_TURNS) {
+                        linger();
+                    }
+                    if (failure != null) {
+                        return;
+                    }
                     batch = pending;
                     groups = pendingGroups;
+                    lastWriteTurns = pendingTurns;
                     pending = new ArrayList<>();
                     pendingGroups = new ArrayList<>(1);
                     pendingBytes = 0;
+                    pendingTurns = 0;
                     room.signalAll();
                 } finally {
                     lock.unlock();
                 }
+                // one commit holds the whole group, so only each key's newest change needs applying; an
+                // older one is not in the overlay any more either (the newer replaced it there)
+                List<StateKeys.Change> newest;
                 try {
                     Hook h = hookForTests;
                     if (h != null) {
                         h.beforeWrite(batch);
                     }
-                    writer.write(batch);
+                    newest = StateKeys.newestPerKey(batch);
+                    writer.write(newest);
                 } catch (RuntimeException | Error e) {
                     fail(groups, e);
                     return;
                 }
-                for (StateKeys.Change c : batch) {
+                for (StateKeys.Change c : newest) {
                     overlay.remove(c.storageKey(), c);
                 }
                 for (Group g : groups) {
@@ -303,6 +382,7 @@ final class GroupCommitter {
             pending = new ArrayList<>();
             pendingGroups = new ArrayList<>(1);
             pendingBytes = 0;
+            pendingTurns = 0;
             overlay.clear();
             room.signalAll();
         } finally {

@@ -4,6 +4,7 @@ import dev.kelpie.api.actor.ActorId;
 import dev.kelpie.api.actor.ActorState;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -81,6 +82,23 @@ final class StateKeys {
             out.add(new Change(prefix + key, value == null ? null : value.clone()));
         }
         return out;
+    }
+
+    /**
+     * The changes of a group that one commit must apply: the newest change of each key, in the order of
+     * first appearance. The turns of a group are written with one commit, so an older change of a key that
+     * a later turn of the group changed again would never be seen: applying it is wasted work (a busy
+     * counter's ten increments in one group are one put).
+     */
+    static List<Change> newestPerKey(List<Change> group) {
+        if (group.size() < 2) {
+            return group;
+        }
+        Map<String, Change> newest = new LinkedHashMap<>(group.size() * 2);
+        for (Change c : group) {
+            newest.put(c.storageKey(), c);
+        }
+        return newest.size() == group.size() ? group : new ArrayList<>(newest.values());
     }
 
     static void requireActor(ActorId actor, String operation) {

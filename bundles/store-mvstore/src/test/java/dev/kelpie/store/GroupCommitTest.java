@@ -281,6 +281,164 @@ class GroupCommitTest {
         assertThat(s(store.get(ActorId.of("counter", "c9"), "n"))).isEqualTo("199");
     }
 
+    /** A committer over a recording writer, with linger slices of {@code sliceMillis} (long: arrivals are the hook's). */
+    private GroupCommitter lingering(List<List<StateKeys.Change>> writes, long lingerMillis, long sliceMillis) {
+        return new GroupCommitter("test-file", new GroupCommitter.Writer() {
+            @Override
+            public void write(List<StateKeys.Change> changes) {
+                writes.add(List.copyOf(changes));
+            }
+
+            @Override
+            public void idle() {}
+
+            @Override
+            public void failed(RuntimeException failure) {}
+        }, TimeUnit.SECONDS.toNanos(10), MvStoreStateStore.DEFAULT_MAX_PENDING_COMMIT_BYTES, 0,
+                TimeUnit.MILLISECONDS.toNanos(lingerMillis), TimeUnit.MILLISECONDS.toNanos(sliceMillis));
+    }
+
+    /**
+     * Makes the committer busy: holds the write of one turn until {@code n} more are queued, so they are
+     * written as one group of {@code n}; waits for them. Then installs {@code slices} as the linger hook.
+     */
+    private static void busyGroup(GroupCommitter committer, int n, java.util.function.IntConsumer slices) throws Exception {
+        CountDownLatch queued = new CountDownLatch(1);
+        AtomicInteger writes = new AtomicInteger();
+        committer.hookForTests = changes -> {
+            if (writes.incrementAndGet() == 1) {
+                try {
+                    queued.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        List<CompletableFuture<Void>> all = new ArrayList<>();
+        all.add(committer.submit(X, StateKeys.forCommit(X, changes("n", "0"))));
+        while (writes.get() == 0) {
+            Thread.sleep(1); // until the committer holds the first write
+        }
+        for (int i = 0; i < n; i++) {
+            ActorId actor = ActorId.of("counter", "c" + i);
+            all.add(committer.submit(actor, StateKeys.forCommit(actor, changes("n", "1"))));
+        }
+        queued.countDown();
+        CompletableFuture.allOf(all.toArray(new CompletableFuture[0])).get(10, TimeUnit.SECONDS);
+        assertThat(writes).as("the held write, then the group of " + n).hasValue(2);
+        committer.hookForTests = new GroupCommitter.Hook() {
+            @Override
+            public void beforeWrite(List<StateKeys.Change> changes) {}
+
+            @Override
+            public void beforeLingerSlice(int queuedTurns) {
+                slices.accept(queuedTurns);
+            }
+        };
+    }
+
+    @Test
+    void aLoneTurnIsWrittenAtOnceWithoutLingering() throws Exception {
+        List<List<StateKeys.Change>> writes = new CopyOnWriteArrayList<>();
+        // a linger of a minute in slices of a minute: any linger would hold the turn past the test's timeout
+        GroupCommitter committer = lingering(writes, 60_000, 60_000);
+        AtomicInteger slices = new AtomicInteger();
+        committer.hookForTests = new GroupCommitter.Hook() {
+            @Override
+            public void beforeWrite(List<StateKeys.Change> changes) {}
+
+            @Override
+            public void beforeLingerSlice(int queuedTurns) {
+                slices.incrementAndGet();
+            }
+        };
+        try {
+            committer.submit(A, StateKeys.forCommit(A, changes("n", "1"))).get(10, TimeUnit.SECONDS);
+            committer.submit(A, StateKeys.forCommit(A, changes("n", "2"))).get(10, TimeUnit.SECONDS);
+            assertThat(slices).as("lone turns after small groups never linger").hasValue(0);
+            assertThat(writes).hasSize(2);
+        } finally {
+            assertThat(committer.close()).isTrue();
+        }
+    }
+
+    @Test
+    void aBusyCommitterLingersWhileTurnsArriveAndWritesThemAsOneGroup() throws Exception {
+        List<List<StateKeys.Change>> writes = new CopyOnWriteArrayList<>();
+        GroupCommitter committer = lingering(writes, 60_000, 20);
+        List<Integer> queuedAtSlices = new CopyOnWriteArrayList<>();
+        List<CompletableFuture<Void>> arrivals = new CopyOnWriteArrayList<>();
+        try {
+            busyGroup(committer, GroupCommitter.BUSY_TURNS, queuedTurns -> { // one write of 8 turns: the store is busy
+                queuedAtSlices.add(queuedTurns);
+                if (queuedAtSlices.size() <= 2) { // a turn arrives during each of the first two slices, none in the third
+                    arrivals.add(committer.submit(B, StateKeys.forCommit(B, changes("n", String.valueOf(queuedAtSlices.size())))));
+                }
+            });
+            assertThat(queuedAtSlices).isEmpty();
+            writes.clear();
+            CompletableFuture<Void> a = committer.submit(A, StateKeys.forCommit(A, changes("n", "1")));
+            a.get(10, TimeUnit.SECONDS);
+            for (CompletableFuture<Void> f : arrivals) {
+                assertThat(f).isCompleted();
+            }
+            assertThat(queuedAtSlices).as("turns queued at each slice: it stops after a slice without one")
+                    .containsExactly(1, 2, 3);
+            assertThat(writes).hasSize(1);
+            // B's two turns changed one key: only its newest change is applied
+            assertThat(writes.get(0)).extracting(StateKeys.Change::storageKey)
+                    .containsExactly(StateKeys.storageKey(A, "n"), StateKeys.storageKey(B, "n"));
+            assertThat(s(writes.get(0).get(1).value())).isEqualTo("2");
+            assertThat(committer.overlayForTests()).isEmpty();
+        } finally {
+            assertThat(committer.close()).isTrue();
+        }
+    }
+
+    @Test
+    void lingeringEndsAtItsBoundWhileTurnsKeepArriving() throws Exception {
+        List<List<StateKeys.Change>> writes = new CopyOnWriteArrayList<>();
+        GroupCommitter committer = lingering(writes, 100, 5);
+        AtomicInteger n = new AtomicInteger();
+        try {
+            busyGroup(committer, GroupCommitter.BUSY_TURNS, queuedTurns ->
+                    committer.submit(B, StateKeys.forCommit(B, changes("n", String.valueOf(n.incrementAndGet())))));
+            long start = System.nanoTime();
+            committer.submit(A, StateKeys.forCommit(A, changes("n", "1"))).get(10, TimeUnit.SECONDS);
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(90L, 5_000L);
+            assertThat(n.get()).isGreaterThan(1);
+        } finally {
+            committer.hookForTests = null;
+            assertThat(committer.close()).isTrue();
+        }
+    }
+
+    @Test
+    void closeEndsALingerAtOnceAndWritesTheGroup() throws Exception {
+        List<List<StateKeys.Change>> writes = new CopyOnWriteArrayList<>();
+        GroupCommitter committer = lingering(writes, 60_000, 60_000);
+        CountDownLatch lingering = new CountDownLatch(1);
+        busyGroup(committer, GroupCommitter.BUSY_TURNS, queuedTurns -> lingering.countDown());
+        CompletableFuture<Void> a = committer.submit(A, StateKeys.forCommit(A, changes("n", "1")));
+        assertThat(lingering.await(10, TimeUnit.SECONDS)).isTrue();
+        long start = System.nanoTime();
+        assertThat(committer.close()).isTrue();
+        a.get(0, TimeUnit.SECONDS);
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(5_000L);
+        assertThat(writes).hasSize(3);
+    }
+
+    @Test
+    void newestPerKeyKeepsTheLastChangeOfEachKeyInFirstAppearanceOrder() {
+        StateKeys.Change a1 = new StateKeys.Change("a", b("1"));
+        StateKeys.Change b1 = new StateKeys.Change("b", b("1"));
+        StateKeys.Change a2 = new StateKeys.Change("a", null);
+        StateKeys.Change c1 = new StateKeys.Change("c", b("1"));
+        assertThat(StateKeys.newestPerKey(List.of(a1, b1, a2, c1))).containsExactly(a2, b1, c1);
+        List<StateKeys.Change> distinct = List.of(a1, b1, c1);
+        assertThat(StateKeys.newestPerKey(distinct)).isSameAs(distinct);
+    }
+
     static Throwable failure(CompletableFuture<Void> f) throws Exception {
         try {
             f.get(10, TimeUnit.SECONDS);

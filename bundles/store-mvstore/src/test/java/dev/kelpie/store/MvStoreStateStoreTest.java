@@ -345,6 +345,11 @@ class MvStoreStateStoreTest extends StateStoreContractTest {
             public long max__pending__commit__bytes() {
                 return MvStoreStateStore.DEFAULT_MAX_PENDING_COMMIT_BYTES;
             }
+
+            @Override
+            public long group__commit__linger__us() {
+                return MvStoreStateStore.DEFAULT_GROUP_COMMIT_LINGER_US;
+            }
         };
     }
 }
