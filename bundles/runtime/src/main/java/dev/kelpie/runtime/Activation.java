@@ -85,6 +85,8 @@ final class Activation implements ActorContext {
      * turn order and never before the commit of an earlier turn they may have read.
      */
     private CompletableFuture<Void> replies;
+    /** The batch whose completion {@link #replies} is, while a turn of the same commit may still join it. */
+    private ReplyBatch openBatch;
     /** The epoch {@link dev.kelpie.api.state.StateStore#open} gave this activation (0: the store does not fence). */
     private long epoch;
     /** Whether the store was opened for this activation (and so must be closed when it ends). */
@@ -323,6 +325,7 @@ final class Activation implements ActorContext {
         if (earlier != null && earlier.isDone()) {
             // known before this turn reads anything: what failed was not applied, nothing to wait for
             replies = null;
+            openBatch = null;
         }
         byte[] response = null;
         Throwable failure = null;
@@ -361,15 +364,17 @@ final class Activation implements ActorContext {
             failure = overLimit; // whatever the actor answered, a turn past the write cap does not commit
         }
         CompletableFuture<Void> durable = null;
+        long commitStart = 0;
         if (failure == null && state != null) {
             try {
-                durable = commitAsyncTimed(state);
+                commitStart = state.hasWrites() ? System.nanoTime() : 0;
+                durable = state.commitAsync(); // refuses a turn past the write cap; null when it wrote nothing
             } catch (RuntimeException commitFailure) {
                 failure = commitFailure;
             }
         }
         if (failure == null) {
-            completeWhenDurable(e, response, durable, end);
+            completeWhenDurable(e, response, durable, commitStart, end);
             return end;
         }
         complete(e, null, translate(e.operation, failure), failure instanceof TimedOut ? Reason.TIMEOUT : null, end);
@@ -381,31 +386,85 @@ final class Activation implements ActorContext {
      * reply of this actor are done: acknowledged ⇒ durable, in turn order. When a commit fails, its reply
      * and every later one chained here fail: those turns ran while it was pending and may have read its
      * changes (a turn that starts after the failure is known reads the store as it is, see handle).
+     *
+     * <p>Consecutive turns whose commits share one group commit (the same future) share one
+     * {@link ReplyBatch}: one callback completes their replies in turn order, instead of a chain of futures
+     * per turn on the committer's thread.
      */
-    private void completeWhenDurable(Envelope e, byte[] response, CompletableFuture<Void> durable, long end) {
+    private void completeWhenDurable(Envelope e, byte[] response, CompletableFuture<Void> durable, long commitStart,
+            long end) {
         CompletableFuture<Void> before = replies;
         if (before != null && before.isDone() && !before.isCompletedExceptionally()) {
             before = null;
         }
-        CompletableFuture<Void> gate;
-        if (before == null) {
-            if (durable == null || durable.isDone() && !durable.isCompletedExceptionally()) {
-                replies = null;
-                complete(e, response, null, null, end); // nothing to wait for (no writes, or a synchronous store)
-                return;
+        if (before == null && (durable == null || durable.isDone() && !durable.isCompletedExceptionally())) {
+            replies = null; // nothing to wait for (no writes, or a synchronous store)
+            openBatch = null;
+            if (durable != null) {
+                runtime.commitLatency().record(System.nanoTime() - commitStart);
             }
-            gate = durable;
-        } else {
-            gate = durable == null ? before : before.thenCompose(v -> durable);
+            complete(e, response, null, null, end);
+            return;
         }
-        replies = gate.whenComplete((v, failed) -> {
-            // the latency recorded includes the wait for the commit
-            if (failed == null) {
-                complete(e, response, null, null, System.nanoTime());
-            } else {
-                complete(e, null, commitFailed(e.operation, failed, durable == null), null, System.nanoTime());
+        ReplyBatch.Entry entry = new ReplyBatch.Entry(e, response, durable != null, commitStart);
+        ReplyBatch open = openBatch;
+        if (before != null && open != null && (durable == null || durable == open.durable) && open.add(entry)) {
+            return; // completes with the open batch: the same commit, and every earlier reply before it
+        }
+        ReplyBatch batch = new ReplyBatch(durable);
+        batch.add(entry);
+        if (durable != null) {
+            durable.whenComplete((v, t) -> committed(batch, t));
+        }
+        CompletableFuture<Void> gate = before == null ? durable : durable == null ? before : before.thenCompose(v -> durable);
+        replies = gate.whenComplete((v, failed) -> completeBatch(batch, failed));
+        openBatch = batch;
+    }
+
+    /**
+     * The commit of a batch's turns completed (on the store's thread): closes the batch to later turns,
+     * times the writing turns' commits for {@link KelpieActorRuntime#storeCommitLatency}, and marks the
+     * activation fenced when the store refused it as stale.
+     */
+    private void committed(ReplyBatch batch, Throwable failed) {
+        java.util.List<ReplyBatch.Entry> entries = batch.close();
+        if (failed == null) {
+            long now = System.nanoTime();
+            for (ReplyBatch.Entry x : entries) {
+                if (x.wrote()) {
+                    runtime.commitLatency().record(now - x.commitStart());
+                }
             }
-        });
+        } else if (fencing(failed)) {
+            fenced = true;
+        }
+    }
+
+    /** Completes a batch's replies in turn order, each with its response or the commit's failure. */
+    private void completeBatch(ReplyBatch batch, Throwable failed) {
+        java.util.List<ReplyBatch.Entry> entries = batch.close();
+        if (failed != null && fencing(failed)) {
+            fenced = true; // before the callers hear of it, so their next message finds it
+        }
+        long now = System.nanoTime(); // the latency recorded includes the wait for the commit
+        Throwable first = null;
+        for (ReplyBatch.Entry x : entries) {
+            try {
+                if (failed == null) {
+                    complete(x.envelope(), x.response(), null, null, now);
+                } else {
+                    complete(x.envelope(), null, commitFailed(x.envelope().operation, failed, !x.wrote()), null, now);
+                }
+            } catch (RuntimeException | Error t) {
+                first = first == null ? t : first; // the other replies still complete
+            }
+        }
+        if (first instanceof Error err) {
+            throw err;
+        }
+        if (first != null) {
+            throw (RuntimeException) first;
+        }
     }
 
     private ActorInvocationException commitFailed(String operation, Throwable failed, boolean readOnly) {
@@ -434,29 +493,7 @@ final class Activation implements ActorContext {
             // the failure went to the replies; a commit that hangs fails them by the store's own bound
         }
         replies = null;
-    }
-
-    /**
-     * Starts the commit of the turn's writes (null: it wrote nothing), timing the store's commit from its
-     * start until it is durable for {@link KelpieActorRuntime#storeCommitLatency}.
-     */
-    private CompletableFuture<Void> commitAsyncTimed(TurnState state) {
-        if (!state.hasWrites()) {
-            return state.commitAsync(); // still refuses a turn past the write cap
-        }
-        long start = System.nanoTime();
-        CompletableFuture<Void> durable = state.commitAsync();
-        if (durable == null) {
-            return null;
-        }
-        durable.whenComplete((v, t) -> {
-            if (t == null) {
-                runtime.commitLatency().record(System.nanoTime() - start);
-            } else if (fencing(t)) {
-                fenced = true;
-            }
-        });
-        return durable;
+        openBatch = null;
     }
 
     /** Commits the turn's writes and waits for them, timing the store's commit when there are any. */

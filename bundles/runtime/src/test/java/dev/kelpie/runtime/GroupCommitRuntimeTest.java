@@ -114,6 +114,69 @@ class GroupCommitRuntimeTest {
         assertThat(hold.groups.get(1)).anyMatch(k -> k.contains("\u0000a\u0000")).anyMatch(k -> k.contains("\u0000b\u0000"));
     }
 
+    /** Waits, bounded, until actor a's state (through the store's queued changes) reads {@code n}: its turn ran. */
+    void awaitRan(String id, String n) throws InterruptedException {
+        dev.kelpie.api.actor.ActorId actor = dev.kelpie.api.actor.ActorId.of("c", id);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            byte[] v = store.get(actor, "n");
+            if (v != null && new String(v, UTF_8).equals(n)) {
+                return;
+            }
+            assertThat(System.nanoTime()).as("turn of " + id + " ran").isLessThan(deadline);
+            Thread.sleep(1);
+        }
+    }
+
+    @Test
+    void turnsOfOneCommitCompleteTogetherInTurnOrderAndATurnOfTheNextCommitCompletesAfterThem() throws Exception {
+        start();
+        long commitsTimedBefore = fixture.runtime.storeCommitLatency().map(l -> l.count()).orElse(0L);
+        CompletableFuture<byte[]> x = occupyCommitter();
+        java.util.concurrent.CountDownLatch secondHeld = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch releaseSecond = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger later = new java.util.concurrent.atomic.AtomicInteger();
+        hold.thenBeforeEachWrite(keys -> {
+            if (later.incrementAndGet() == 1) { // the second group: a1, a2 and the read-only aGet
+                secondHeld.countDown();
+                try {
+                    releaseSecond.await(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        List<String> order = new CopyOnWriteArrayList<>();
+        CompletableFuture<byte[]> a1 = send("a", "inc");
+        a1.thenRun(() -> order.add("a1"));
+        CompletableFuture<byte[]> a2 = send("a", "inc");
+        a2.thenRun(() -> order.add("a2"));
+        CompletableFuture<byte[]> aGet = send("a", "get");
+        aGet.thenRun(() -> order.add("aGet"));
+        awaitRan("a", "2");
+        hold.release(); // x's group is written; the committer takes the group of a1 and a2 and holds it
+        assertThat(secondHeld.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(text(x)).isEqualTo("1");
+        // a3 runs while the batch of a1, a2 and aGet waits: its commit is the next group, its reply a new batch
+        CompletableFuture<byte[]> a3 = send("a", "inc");
+        a3.thenRun(() -> order.add("a3"));
+        CompletableFuture<byte[]> aGet2 = send("a", "get");
+        aGet2.thenRun(() -> order.add("aGet2"));
+        awaitRan("a", "3");
+        Thread.sleep(50);
+        assertThat(List.of(a1, a2, aGet, a3, aGet2)).allSatisfy(f -> assertThat(f).isNotDone());
+        releaseSecond.countDown();
+        assertThat(text(aGet2)).isEqualTo("3");
+        assertThat(text(a1)).isEqualTo("1");
+        assertThat(text(a2)).isEqualTo("2");
+        assertThat(text(aGet)).isEqualTo("2");
+        assertThat(text(a3)).isEqualTo("3");
+        assertThat(order).containsExactly("a1", "a2", "aGet", "a3", "aGet2");
+        assertThat(hold.groups).hasSize(3);
+        // every writing turn's commit is timed once (x, a1, a2, a3), the read-only ones not
+        assertThat(fixture.runtime.storeCommitLatency().map(l -> l.count()).orElse(0L) - commitsTimedBefore).isEqualTo(4);
+    }
+
     @Test
     void aFailedCommitFailsTheRepliesOfBothActorsAndWhatReadItAndTheStateAfterARestartIsTheAcknowledgedOne()
             throws Exception {
