@@ -43,7 +43,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@value ManyCounters#ACTORS} counters (10 each), all pipelined, then one wait for all. {@code store=memory}
  * is the same-run baseline; {@code mvstore} is the MVStore with group commit and the default fsync interval
  * (100 ms); {@code mvstore-fsync} fsyncs every group commit before its replies complete
- * ({@code sync_interval_ms = 0}). Every counter is checked after every iteration.
+ * ({@code sync_interval_ms = 0}); {@code -p store=mvstore-lingerN} (not a default) sets {@code group_commit_linger_us}
+ * to N. Every counter is checked after every iteration.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -126,7 +127,11 @@ public class CounterStateBenchmark {
             StateStore s;
             if (store.startsWith("mvstore")) {
                 dir = Files.createTempDirectory("kelpie-bench-state");
-                s = new MvStoreStateStore(dir, store.equals("mvstore-fsync") ? 0 : MvStoreStateStore.DEFAULT_SYNC_INTERVAL_MS);
+                int linger = store.indexOf("-linger"); // mvstore-lingerN: group_commit_linger_us = N (not a default param)
+                s = new MvStoreStateStore(dir, store.startsWith("mvstore-fsync") ? 0 : MvStoreStateStore.DEFAULT_SYNC_INTERVAL_MS,
+                        MvStoreStateStore.DEFAULT_COMMIT_TIMEOUT_MS, MvStoreStateStore.DEFAULT_MAX_PENDING_COMMIT_BYTES,
+                        linger < 0 ? MvStoreStateStore.DEFAULT_GROUP_COMMIT_LINGER_US
+                                : Long.parseLong(store.substring(linger + "-linger".length())));
             } else {
                 s = new InMemoryStateStore();
             }
