@@ -216,6 +216,9 @@ final class GroupCommitter {
                 } finally {
                     lock.lock();
                 }
+                if (closing || failure != null) {
+                    return; // closed while the hook ran without the lock: its signal came before this wait
+                }
             }
             work.awaitNanos(Math.min(left, lingerSliceNanos));
             if (pendingTurns == before) {
