@@ -77,8 +77,9 @@ public final class ChicoryWapcHost implements WapcHost {
 
         @AttributeDefinition(description = "Closed instances of one module (per guest adapter and memory cap) kept,"
                 + " scrubbed back to the module's memory image (memory, globals, tables), for new instances to reuse"
-                + " instead of building one; only with memory_images, for guests whose adapter binds no imports of"
-                + " their own (Rust, C, Zig; not AssemblyScript, WASI, Go, Python). Bounds the pool's memory:"
+                + " instead of building one; only with memory_images, for guests run through __guest_call (Rust, C,"
+                + " Zig, AssemblyScript, imaged WASI modules; not Go or Python, whose entry runs on a thread of its"
+                + " own); the adapter's imports are bound anew for every reuse. Bounds the pool's memory:"
                 + " at most this many image-sized instances per module (0: no recycling)")
         int instance__pool__size() default WapcSettings.DEFAULT_INSTANCE_POOL_SIZE;
 
@@ -307,12 +308,12 @@ public final class ChicoryWapcHost implements WapcHost {
             boolean recyclable = slot != null && recyclable(chicory, binding);
             if (image != null && recyclable) {
                 InstancePool.Pooled pooled = slot.pool().take();
-                if (pooled != null) {
+                if (pooled != null && rebinds(pooled, binding)) {
                     reuse(pooled, slot, image, module, options, limits, account, wapc, binding);
                     return wapc;
-                }
+                } // else (a binding of other imports than the pooled instance was linked with): dropped, build one
             }
-            ImportFunction[] linked = link(module, perAdapter, wapc, adapter, binding);
+            ImportFunction[] linked = link(module, perAdapter, wapc, adapter, binding, recyclable);
             reserveInitial(module, options, limits, account);
             if (image != null && binding.entry().isEmpty()) {
                 restore(chicory, options, wapc, linked, limits, account, binding, image);
@@ -360,13 +361,51 @@ public final class ChicoryWapcHost implements WapcHost {
 
     /**
      * Whether closed instances of a module may be recycled: the pool is on, and nothing of the instance lives
-     * outside what a scrub puts back: the adapter binds no imports of its own (they would hold the first
-     * instance's context) and drives the guest through {@code __guest_call}, and the module declares no
-     * exception tags (Chicory keeps thrown exceptions in the instance).
+     * outside what a scrub puts back or a new binding replaces: the adapter drives the guest through
+     * {@code __guest_call} (no entry on a thread of its own), its own imports are host functions (linked
+     * through {@link #forwarders}, so each reuse calls the new binding's, which hold the new instance's
+     * context), and the module declares no exception tags (Chicory keeps thrown exceptions in the instance).
      */
     private boolean recyclable(ChicoryModule chicory, GuestBinding binding) {
-        return settings.instancePoolSize() > 0 && binding.entry().isEmpty() && binding.imports().isEmpty()
+        return settings.instancePoolSize() > 0 && binding.entry().isEmpty()
+                && binding.imports().stream().allMatch(f -> f.sourceInstance() == null)
                 && chicory.wasmModule().tagSection().isEmpty();
+    }
+
+    /** Whether a new binding has the imports (by index, module and name) a pooled instance was linked with. */
+    private static boolean rebinds(InstancePool.Pooled pooled, GuestBinding binding) {
+        List<ImportFunction> own = binding.imports();
+        String[] names = pooled.target.ownNames;
+        if (own.size() != names.length) {
+            return false;
+        }
+        for (int i = 0; i < names.length; i++) {
+            if (!names[i].equals(own.get(i).module() + "." + own.get(i).name())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The adapter's own imports as Chicory links them into a recyclable instance: each calls the function at
+     * its index in the target's {@code own}, which a later instance reusing the Chicory instance replaces with
+     * its own binding's (the functions hold that instance's context).
+     */
+    private static List<ImportFunction> forwarders(WapcGuestInstance.ImportTarget target, List<ImportFunction> own) {
+        ImportFunction[] current = own.toArray(new ImportFunction[0]);
+        String[] names = new String[current.length];
+        List<ImportFunction> out = new java.util.ArrayList<>(current.length);
+        for (int i = 0; i < current.length; i++) {
+            ImportFunction f = current[i];
+            names[i] = f.module() + "." + f.name();
+            int index = i;
+            out.add(new com.dylibso.chicory.runtime.HostFunction(f.module(), f.name(), f.functionType(),
+                    (instance, args) -> target.own[index].handle().apply(instance, args)));
+        }
+        target.own = current;
+        target.ownNames = names;
+        return out;
     }
 
     /**
@@ -388,6 +427,7 @@ public final class ChicoryWapcHost implements WapcHost {
             throw e;
         }
         pooled.memory.charge(account);
+        pooled.target.own = binding.imports().toArray(new ImportFunction[0]); // checked by rebinds
         wapc.adopt(pooled, binding);
         wapc.recycleWith(recycler(slot));
     }
@@ -404,6 +444,7 @@ public final class ChicoryWapcHost implements WapcHost {
                 return;
             }
             closed.target.current = null; // the closed instance is not reachable from the pool
+            java.util.Arrays.fill(closed.target.own, null); // nor its (closed) binding's functions
             boolean scrubbed;
             try {
                 scrubbed = image.scrub(closed.instance);
@@ -444,8 +485,11 @@ public final class ChicoryWapcHost implements WapcHost {
 
     /** Links one instance by its module's cached plan, resolving (and caching) the plan when there is none yet. */
     private ImportFunction[] link(ModuleDescriptor module, ModulePreparations.PerAdapter perAdapter,
-            WapcGuestInstance wapc, GuestAdapter adapter, GuestBinding binding) {
+            WapcGuestInstance wapc, GuestAdapter adapter, GuestBinding binding, boolean recyclable) {
         List<ImportFunction> own = binding.imports();
+        if (recyclable && !own.isEmpty()) {
+            own = forwarders(wapc.importTarget(), own);
+        }
         List<com.dylibso.chicory.runtime.HostFunction> protocol = wapc.wapcImports();
         LinkPlan plan = perAdapter.plan;
         if (plan == null || !plan.fits(own, protocol)) {

@@ -193,13 +193,25 @@ final class WapcGuestInstance implements WapcInstance {
         void recycle(InstancePool.Pooled closed);
     }
 
-    /** The indirection between a Chicory instance's {@code wapc} imports and the instance they serve now. */
+    /** The indirection a recycled Chicory instance's imports call through, for the instance they serve now. */
     static final class ImportTarget {
+        /** What the {@code wapc} imports call. */
         WapcGuestInstance current;
+        /**
+         * What the guest adapter's own imports call, by their index in the binding (the current instance's
+         * binding; null entries while pooled), and their {@code module.name}, which a new binding must match.
+         */
+        com.dylibso.chicory.runtime.ImportFunction[] own = new com.dylibso.chicory.runtime.ImportFunction[0];
+        String[] ownNames = new String[0];
 
         ImportTarget(WapcGuestInstance current) {
             this.current = current;
         }
+    }
+
+    /** The indirection this instance's imports call through (the pooled one after {@link #adopt}). */
+    ImportTarget importTarget() {
+        return target;
     }
 
     /** The Chicory instance, for tests (null once closed). */

@@ -124,7 +124,7 @@ class InstanceRecyclingTest {
     }
 
     @Test
-    void theRustTestbedIsRecycledAndTheAssemblyScriptOneIsNot() {
+    void theRustAndAssemblyScriptTestbedsAreRecycled() {
         host.addGuestAdapter(new AssemblyScriptAdapter());
         CompiledModule rust = Guests.compiled(Guests.RUST);
         start(host, rust, InstanceOptions.labelled("r0")).close();
@@ -142,13 +142,26 @@ class InstanceRecyclingTest {
         assertThat(r3.invoke("echo", "hi".getBytes(UTF_8))).isEqualTo("hi".getBytes(UTF_8));
         assertThat(r3.invoke("fib", "20".getBytes(UTF_8))).isEqualTo(r2.invoke("fib", "20".getBytes(UTF_8)));
 
+        // AssemblyScript's adapter binds env.abort/trace/seed per instance: a recycled instance calls the new ones
+        RecordingConsole console = new RecordingConsole();
+        host.setConsole(console);
         CompiledModule as = Guests.compiled(Guests.ASSEMBLYSCRIPT);
         start(host, as, InstanceOptions.labelled("a0")).close();
         WapcInstance a1 = start(host, as, InstanceOptions.labelled("a1"));
         Instance asInstance = chicory(a1);
+        assertThat(a1.invoke("echo", "x".getBytes(UTF_8))).isEqualTo("x".getBytes(UTF_8));
         a1.close();
-        assertThat(chicory(start(host, as, InstanceOptions.labelled("a2")))).isNotSameAs(asInstance);
-        assertThat(host.pools(as).stream().mapToInt(InstancePool::size).sum()).isZero();
+        WapcInstance a2 = start(host, as, InstanceOptions.labelled("a2"));
+        assertThat(chicory(a2)).isSameAs(asInstance);
+        assertThat(a2.invoke("fib", "20".getBytes(UTF_8))).isEqualTo("6765".getBytes(UTF_8));
+        GuestCallException abort = catchThrowableOfType(() -> a2.invoke("alloc", "4000000000".getBytes(UTF_8)),
+                GuestCallException.class);
+        assertThat(abort).hasMessageContaining("abort");
+        assertThat(console.lines).anyMatch(l -> l.contains("|a2|") && l.contains("abort"))
+                .noneMatch(l -> l.contains("|a1|") && l.contains("abort"));
+        a2.close();
+        assertThat(host.pools(as).stream().mapToInt(InstancePool::size).sum()).as("an aborted instance is dropped")
+                .isZero();
     }
 
     /** Counts reservations and releases, and can refuse past a limit. */
