@@ -47,6 +47,31 @@ final class CallTimer {
         return executor;
     }
 
+    /**
+     * Runs a housekeeping task on the timer's thread every {@code period} until {@link #stop}; a task that
+     * throws is logged and runs again next time. Nothing happens once stopped.
+     */
+    void every(Duration period, Runnable task) {
+        ScheduledThreadPoolExecutor e;
+        try {
+            e = executor();
+        } catch (IllegalStateException stopped) {
+            return;
+        }
+        long nanos = period.toNanos();
+        try {
+            e.scheduleWithFixedDelay(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException failed) {
+                    System.getLogger("kelpie.wapc").log(System.Logger.Level.WARNING, "housekeeping failed: " + failed);
+                }
+            }, nanos, nanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException stopped) {
+            // stopped meanwhile
+        }
+    }
+
     /** Stops the timer thread; calls with a timeout are refused from now on. */
     synchronized void stop() {
         stopped = true;

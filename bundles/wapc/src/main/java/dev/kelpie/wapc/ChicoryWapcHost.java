@@ -94,6 +94,9 @@ public final class ChicoryWapcHost implements WapcHost {
     private final HostFunctionTable hostFunctions = new HostFunctionTable();
     private final CopyOnWriteArrayList<GuestAdapter> adapters = new CopyOnWriteArrayList<>();
     private final ModulePreparations prepared;
+    /** Whether the periodic {@link ModulePreparations#expunge} runs (from the first instance offered to a pool). */
+    private final java.util.concurrent.atomic.AtomicBoolean expunging = new java.util.concurrent.atomic.AtomicBoolean();
+    private static final java.time.Duration EXPUNGE_PERIOD = java.time.Duration.ofSeconds(1);
     private volatile GuestConsole console = GuestConsole.systemLogger();
 
     @Activate
@@ -436,8 +439,11 @@ public final class ChicoryWapcHost implements WapcHost {
      * Where a closed instance of an image slot goes: scrubbed on the closing thread (off the message path,
      * with no lock held), then into the slot's pool, or dropped when the pool is full or the scrub fails.
      */
-    private static WapcGuestInstance.Recycler recycler(ImageSlot slot) {
+    private WapcGuestInstance.Recycler recycler(ImageSlot slot) {
         return closed -> {
+            if (!expunging.get() && expunging.compareAndSet(false, true)) {
+                timer.every(EXPUNGE_PERIOD, prepared::expunge);
+            }
             InstancePool pool = slot.pool();
             MemoryImage image = slot.image();
             if (image == null || !pool.hasRoom()) {

@@ -86,7 +86,13 @@ final class ModulePreparations {
         return modules.size();
     }
 
-    private void expunge() {
+    /**
+     * Forgets the preparations of modules the garbage collector has taken, draining their instance pools (a
+     * pooled instance holds its module's compiled code and class loader). Runs on every lookup, and
+     * periodically once anything is pooled, so an uninstalled module's code goes even when no instance is
+     * created afterwards.
+     */
+    void expunge() {
         for (Reference<? extends ChicoryModule> r; (r = dropped.poll()) != null; ) {
             Prepared gone = modules.remove(r);
             if (gone != null) {

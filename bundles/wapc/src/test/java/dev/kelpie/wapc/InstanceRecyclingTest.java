@@ -323,6 +323,30 @@ class InstanceRecyclingTest {
         assertThat(host.pools(v2).stream().mapToInt(InstancePool::size).sum()).isZero();
     }
 
+    /** Pools one instance of a module installed in a registry of its own, then drops every reference to the module. */
+    private java.lang.ref.WeakReference<Instance> pooledOfADroppedModule() {
+        ChicoryModuleRegistry registry = new ChicoryModuleRegistry(RegistrySettings.DEFAULTS);
+        CompiledModule gone = registry.install("recycle-secret.wasm", Guests.bytes("/wasm/wat/recycle-secret.wasm"));
+        WapcInstance w = host.instantiate(gone, InstanceOptions.labelled("gone"));
+        java.lang.ref.WeakReference<Instance> pooled = new java.lang.ref.WeakReference<>(chicory(w));
+        w.close();
+        assertThat(host.pools(gone).stream().mapToInt(InstancePool::size).sum()).isEqualTo(1);
+        registry.remove(gone.descriptor().hash());
+        return pooled;
+    }
+
+    @Test
+    void anUninstalledModulesPooledInstancesGoWithoutAnotherInstantiation() throws Exception {
+        // a pooled instance holds its module's compiled code and class loader: they must not outlive the module
+        java.lang.ref.WeakReference<Instance> pooled = pooledOfADroppedModule();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (pooled.get() != null && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(100);
+        }
+        assertThat(pooled.get()).as("the pooled instance of a dropped module, 10 s later (no host call since)").isNull();
+    }
+
     @Test
     void aPooledInstanceGoesToOneInstantiationOnly() throws Exception {
         start().close();
