@@ -139,11 +139,7 @@ final class MemoryImage {
             throw refused(moduleLabel, instanceLabel);
         }
         ((PagedMemory) memory).share(content);
-        for (int i = 0; i < globalIndexes.length; i++) {
-            GlobalInstance g = instance.global(globalIndexes[i]);
-            g.setValueLow(globalLows[i]);
-            g.setValueHigh(globalHighs[i]);
-        }
+        putGlobals(instance);
         for (int t = 0; t < tables.length; t++) {
             int[] refs = tables[t];
             TableInstance table = instance.table(t);
@@ -152,10 +148,24 @@ final class MemoryImage {
                 throw new ModuleInstantiationException(moduleLabel, "instance '" + instanceLabel + "' needs "
                         + refs.length + " entries in table " + t + " for its initialised state and the table cap refuses them");
             }
-            for (int i = 0; i < refs.length; i++) {
-                if (table.ref(i) != refs[i]) {
-                    table.setRef(i, refs[i], instance);
-                }
+            putEntries(instance, refs, table);
+        }
+    }
+
+    /** Sets the instance's mutable globals to the image's values. */
+    private void putGlobals(Instance instance) {
+        for (int i = 0; i < globalIndexes.length; i++) {
+            GlobalInstance g = instance.global(globalIndexes[i]);
+            g.setValueLow(globalLows[i]);
+            g.setValueHigh(globalHighs[i]);
+        }
+    }
+
+    /** Sets a table's first entries to the image's (only those that differ). */
+    private static void putEntries(Instance instance, int[] refs, TableInstance table) {
+        for (int i = 0; i < refs.length; i++) {
+            if (table.ref(i) != refs[i]) {
+                table.setRef(i, refs[i], instance);
             }
         }
     }
@@ -175,19 +185,11 @@ final class MemoryImage {
             }
         }
         ((PagedMemory) instance.memory()).scrub(content, pages);
-        for (int i = 0; i < globalIndexes.length; i++) {
-            GlobalInstance g = instance.global(globalIndexes[i]);
-            g.setValueLow(globalLows[i]);
-            g.setValueHigh(globalHighs[i]);
-        }
+        putGlobals(instance);
         for (int t = 0; t < tables.length; t++) {
             int[] refs = tables[t];
             TableInstance table = instance.table(t);
-            for (int i = 0; i < refs.length; i++) {
-                if (table.ref(i) != refs[i]) { // a table holds only this instance's functions (it imports none)
-                    table.setRef(i, refs[i], instance);
-                }
-            }
+            putEntries(instance, refs, table); // a table holds only this instance's functions (it imports none)
         }
         var elements = instance.module().elementSection();
         if (elements != null) {
