@@ -297,6 +297,18 @@ class InstanceRecyclingTest {
     }
 
     @Test
+    void poolSettingsOutOfRangeAreRefusedNamingTheSetting() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> WapcSettings.DEFAULTS.withInstancePoolSize(-1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("instancePoolSize").hasMessageContaining("-1");
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> WapcSettings.DEFAULTS.withInstancePoolSize(WapcSettings.MAX_INSTANCE_POOL_SIZE + 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("instancePoolSize");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> WapcSettings.DEFAULTS.withInstancePoolBytes(-1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("instancePoolBytes");
+        assertThat(WapcSettings.DEFAULTS.instancePoolBytes()).isEqualTo(WapcSettings.DEFAULT_INSTANCE_POOL_BYTES);
+    }
+
+    @Test
     void closingTwicePoolsOnce() {
         start().close();
         assertThat(pooled()).isEqualTo(1);
